@@ -1,0 +1,2 @@
+export * from "./layers/layer-type.js";
+export * from "./metrics/metric-name.js";

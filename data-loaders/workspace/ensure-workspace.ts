@@ -1,0 +1,86 @@
+import {createHash} from "node:crypto";
+import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {join} from "node:path";
+import {listRunDirs, readHistory, readRunJson, runDirFiles} from "../sources/run-dir/read-run-dir.js";
+import {PROJECT_ROOT, type ResolvedSource} from "../sources/resolve-source.js";
+import {WORKSPACE_TABLES, writeWorkspace, type WorkspaceCounts, type WorkspaceTable, type WriteProgress} from "./write-workspace.js";
+
+/** Bumped whenever the tables' schema or their derivation changes, so old workspaces are rebuilt. */
+export const WORKSPACE_SCHEMA_VERSION = 1;
+
+export const DEFAULT_WORKSPACE_DIR = join(PROJECT_ROOT, ".runlens", "workspace");
+
+export interface Workspace {
+  dir: string;
+  fingerprint: string;
+  built: boolean;
+  counts: WorkspaceCounts | null;
+  file(table: WorkspaceTable): string;
+}
+
+/**
+ * The workspace is keyed by a fingerprint of its inputs (every source file's path, size and mtime) so
+ * that Framework's three table loaders share one build, and a rebuild happens exactly when data changed.
+ */
+export function fingerprintSource(source: ResolvedSource): string {
+  const hash = createHash("sha256");
+  hash.update(JSON.stringify({schema: WORKSPACE_SCHEMA_VERSION, kind: source.kind, root: source.root, source: source.source}));
+  for (const file of runDirFiles(source.root)) hash.update(`${file.path}\0${file.size}\0${file.mtimeMs}\n`);
+  return hash.digest("hex").slice(0, 16);
+}
+
+function workspaceAt(dir: string, fingerprint: string, built: boolean, counts: WorkspaceCounts | null): Workspace {
+  return {dir, fingerprint, built, counts, file: (table) => join(dir, `${table}.parquet`)};
+}
+
+/**
+ * Return the workspace for `source`, building it if needed. The tables are written into a private
+ * temporary folder and renamed into place in one step: a failed or killed build leaves no Parquet file
+ * behind, and concurrent builders (Framework runs loaders in parallel) never see a half-written table.
+ */
+export async function ensureWorkspace(
+  source: ResolvedSource,
+  options: {root?: string; progress?: WriteProgress; force?: boolean} = {}
+): Promise<Workspace> {
+  const root = options.root ?? DEFAULT_WORKSPACE_DIR;
+  const fingerprint = fingerprintSource(source);
+  const dir = join(root, fingerprint);
+  if (!options.force && WORKSPACE_TABLES.every((table) => existsSync(join(dir, `${table}.parquet`)))) {
+    return workspaceAt(dir, fingerprint, false, null);
+  }
+  mkdirSync(root, {recursive: true});
+  const temp = join(root, `.tmp-${fingerprint}-${process.pid}-${Date.now()}`);
+  mkdirSync(temp);
+  try {
+    const runDirs = listRunDirs(source.root);
+    const runs = runDirs.map((run) => readRunJson(run, source.source));
+    const byId = new Map(runDirs.map((run) => [run.runId, run]));
+    const counts = await writeWorkspace({runs, readHistory: (run, emit) => readHistory(byId.get(run.runId)!, emit)}, temp, options.progress);
+    writeFileSync(join(temp, "manifest.json"), JSON.stringify({fingerprint, schema: WORKSPACE_SCHEMA_VERSION, source: source.label, counts, builtAt: new Date().toISOString()}, null, 2));
+    if (options.force) rmSync(dir, {recursive: true, force: true});
+    try {
+      renameSync(temp, dir);
+    } catch (error) {
+      // Another builder finished the same fingerprint first: its tables are identical, keep them.
+      if (!existsSync(dir)) throw error;
+      rmSync(temp, {recursive: true, force: true});
+    }
+    removeStaleWorkspaces(root, fingerprint);
+    return workspaceAt(dir, fingerprint, true, counts);
+  } catch (error) {
+    rmSync(temp, {recursive: true, force: true});
+    throw error;
+  }
+}
+
+/** Keep only the current workspace (and other builders' temp folders younger than an hour). */
+function removeStaleWorkspaces(root: string, keep: string): void {
+  for (const entry of readdirSync(root)) {
+    if (entry === keep) continue;
+    if (entry.startsWith(".tmp-")) {
+      const started = Number(entry.split("-").at(-1));
+      if (Number.isFinite(started) && Date.now() - started < 3_600_000) continue;
+    }
+    rmSync(join(root, entry), {recursive: true, force: true});
+  }
+}

@@ -1,0 +1,210 @@
+import {DuckDBInstance, DOUBLE, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
+import {parseMetricName} from "@runlens/analyses";
+import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../model/run-record.js";
+import {structFieldNames, textOf, unifyFieldType, type FieldType} from "./field-types.js";
+import {quoteIdentifier, quoteLiteral} from "./sql-names.js";
+
+/** The tables of a workspace, written as `<name>.parquet`. */
+export const WORKSPACE_TABLES = ["runs", "history", "metrics"] as const;
+export type WorkspaceTable = (typeof WORKSPACE_TABLES)[number];
+
+/** A run source as the writer sees it: the runs, and a way to stream each run's history. */
+export interface RunsInput {
+  runs: RunRecord[];
+  readHistory(run: RunRecord, emit: (point: HistoryPoint) => void): HistoryStats;
+}
+
+export interface WriteProgress {
+  (message: string): void;
+}
+
+export interface WorkspaceCounts {
+  runs: number;
+  historyRows: number;
+  historyValues: number;
+  skippedValues: number;
+  metrics: number;
+}
+
+const FIELD_COLUMN: Record<FieldType, string> = {
+  BOOLEAN: "v_bool",
+  BIGINT: "v_int",
+  DOUBLE: "v_double",
+  "DOUBLE[]": "v_list",
+  VARCHAR: "v_text"
+};
+
+function appendNullable(appender: DuckDBAppender, value: string | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendVarchar(value);
+}
+
+function appendNumber(appender: DuckDBAppender, value: number | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendDouble(value);
+}
+
+async function createTables(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`
+    CREATE TABLE history_raw (run_id VARCHAR, step DOUBLE, metric VARCHAR, value DOUBLE, runtime_s DOUBLE, wall_time_s DOUBLE);
+    CREATE TABLE runs_base (
+      run_id VARCHAR, source VARCHAR, entity VARCHAR, project VARCHAR, name VARCHAR, state VARCHAR,
+      "group" VARCHAR, job_type VARCHAR, tags VARCHAR[], created_at VARCHAR, heartbeat_at VARCHAR,
+      url VARCHAR, notes VARCHAR, last_step DOUBLE, n_history_rows DOUBLE, n_skipped_values DOUBLE, summary_runtime_s DOUBLE
+    );
+    CREATE TABLE fields (run_id VARCHAR, target VARCHAR, key VARCHAR, v_bool BOOLEAN, v_int DOUBLE, v_double DOUBLE, v_list DOUBLE[], v_text VARCHAR);
+    CREATE TABLE metric_names (metric VARCHAR, kind VARCHAR, layer VARCHAR, layer_type VARCHAR, layer_index INTEGER);
+  `);
+}
+
+/** Every key of config (or summary) with its unified type, in sorted order. */
+function fieldTypes(runs: RunRecord[], target: "config" | "summary"): Map<string, FieldType> {
+  const values = new Map<string, FieldValue[]>();
+  for (const run of runs) {
+    for (const [key, value] of Object.entries(run[target])) {
+      let list = values.get(key);
+      if (!list) values.set(key, (list = []));
+      list.push(value);
+    }
+  }
+  const types = new Map<string, FieldType>();
+  for (const key of [...values.keys()].sort()) types.set(key, unifyFieldType(values.get(key)!));
+  return types;
+}
+
+function appendFields(appender: DuckDBAppender, run: RunRecord, target: "config" | "summary", types: Map<string, FieldType>): void {
+  for (const [key, value] of Object.entries(run[target])) {
+    if (value === null || value === undefined) continue;
+    const type = types.get(key)!;
+    appender.appendVarchar(run.runId);
+    appender.appendVarchar(target);
+    appender.appendVarchar(key);
+    if (type === "BOOLEAN") appender.appendBoolean(value as boolean);
+    else appender.appendNull();
+    if (type === "BIGINT") appender.appendDouble(value as number);
+    else appender.appendNull();
+    if (type === "DOUBLE") appender.appendDouble(value as number);
+    else appender.appendNull();
+    if (type === "DOUBLE[]") appender.appendList(listValue(value as number[]), LIST(DOUBLE));
+    else appender.appendNull();
+    if (type === "VARCHAR") appender.appendVarchar(textOf(value));
+    else appender.appendNull();
+    appender.endRow();
+  }
+}
+
+/** `struct_pack(...)` over the long `fields` table, one typed field per key. */
+function structSelect(target: "config" | "summary", types: Map<string, FieldType>): string {
+  const names = structFieldNames([...types.keys()]);
+  const parts = [...types].map(([key, type]) => {
+    const column = FIELD_COLUMN[type];
+    const cast = type === "BIGINT" ? "BIGINT" : type;
+    return `${quoteIdentifier(names.get(key)!)} := CAST(first(${column}) FILTER (WHERE key = ${quoteLiteral(key)}) AS ${cast})`;
+  });
+  if (parts.length === 0) parts.push(`"(none)" := CAST(NULL AS BOOLEAN)`);
+  return `SELECT run_id, struct_pack(${parts.join(", ")}) AS ${target} FROM fields WHERE target = ${quoteLiteral(target)} GROUP BY run_id`;
+}
+
+/**
+ * Build the workspace tables in an in-memory DuckDB and write them as Parquet files into `outDir`
+ * (which the caller creates and later renames into place, so a failure leaves nothing half-written).
+ */
+export async function writeWorkspace(input: RunsInput, outDir: string, progress: WriteProgress = () => {}): Promise<WorkspaceCounts> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    await createTables(connection);
+    const {runs} = input;
+    const configTypes = fieldTypes(runs, "config");
+    const summaryTypes = fieldTypes(runs, "summary");
+    const history = await connection.createAppender("history_raw");
+    const base = await connection.createAppender("runs_base");
+    const fields = await connection.createAppender("fields");
+    let historyRows = 0;
+    let historyValues = 0;
+    let skippedValues = 0;
+    const metricNames = new Set<string>();
+    const started = Date.now();
+    let lastReport = started;
+    for (const [index, run] of runs.entries()) {
+      const stats = input.readHistory(run, (point) => {
+        history.appendVarchar(run.runId);
+        history.appendDouble(point.step);
+        history.appendVarchar(point.metric);
+        history.appendDouble(point.value);
+        appendNumber(history, point.runtimeSeconds);
+        appendNumber(history, point.wallTimeSeconds);
+        history.endRow();
+        metricNames.add(point.metric);
+        historyValues++;
+      });
+      historyRows += stats.rows;
+      skippedValues += stats.skippedValues;
+      base.appendVarchar(run.runId);
+      base.appendVarchar(run.source);
+      for (const value of [run.entity, run.project, run.name, run.state, run.group, run.jobType]) appendNullable(base, value);
+      base.appendList(listValue(run.tags), LIST(VARCHAR));
+      for (const value of [run.createdAt, run.heartbeatAt, run.url, run.notes]) appendNullable(base, value);
+      appendNumber(base, stats.lastStep);
+      base.appendDouble(stats.rows);
+      base.appendDouble(stats.skippedValues);
+      const runtime = run.summary._runtime;
+      appendNumber(base, typeof runtime === "number" ? runtime : null);
+      base.endRow();
+      appendFields(fields, run, "config", configTypes);
+      appendFields(fields, run, "summary", summaryTypes);
+      const now = Date.now();
+      if (now - lastReport > 1000 || index === runs.length - 1) {
+        lastReport = now;
+        progress(`read ${index + 1}/${runs.length} runs, ${historyValues.toLocaleString("en-US")} history values`);
+      }
+    }
+    history.closeSync();
+    base.closeSync();
+    fields.closeSync();
+    const names = await connection.createAppender("metric_names");
+    for (const metric of [...metricNames].sort()) {
+      const parsed = parseMetricName(metric);
+      names.appendVarchar(metric);
+      names.appendVarchar(parsed.kind);
+      appendNullable(names, parsed.layer);
+      appendNullable(names, parsed.layerType);
+      if (parsed.layerIndex === null) names.appendNull();
+      else names.appendInteger(parsed.layerIndex);
+      names.endRow();
+    }
+    names.closeSync();
+
+    const target = (table: string) => quoteLiteral(`${outDir}/${table}.parquet`);
+    await connection.run(`
+      COPY (
+        SELECT b.run_id, b.source, b.entity, b.project, b.name, b.state, b."group", b.job_type, b.tags,
+          CAST(b.created_at AS TIMESTAMP) AS created_at, CAST(b.heartbeat_at AS TIMESTAMP) AS heartbeat_at,
+          greatest(date_diff('millisecond', CAST(b.created_at AS TIMESTAMP), CAST(b.heartbeat_at AS TIMESTAMP)) / 1000.0, b.summary_runtime_s) AS runtime_s,
+          b.url, b.notes, CAST(b.last_step AS BIGINT) AS last_step, CAST(b.n_history_rows AS BIGINT) AS n_history_rows,
+          CAST(b.n_skipped_values AS BIGINT) AS n_skipped_values, c.config, s.summary
+        FROM runs_base b
+        LEFT JOIN (${structSelect("config", configTypes)}) c USING (run_id)
+        LEFT JOIN (${structSelect("summary", summaryTypes)}) s USING (run_id)
+        ORDER BY b.run_id
+      ) TO ${target("runs")} (FORMAT parquet);
+      COPY (
+        SELECT run_id, CAST(step AS BIGINT) AS step, metric, value, runtime_s,
+          make_timestamp(CAST(round(wall_time_s * 1e6) AS BIGINT)) AS wall_time
+        FROM history_raw ORDER BY run_id, metric, step
+      ) TO ${target("history")} (FORMAT parquet, ROW_GROUP_SIZE 122880);
+      COPY (
+        SELECT n.metric, n.kind, n.layer, n.layer_type, n.layer_index,
+          count(DISTINCT h.run_id) AS n_runs, count(*) AS n_values,
+          count(*) FILTER (WHERE NOT isfinite(h.value)) AS n_nonfinite
+        FROM metric_names n JOIN history_raw h USING (metric)
+        GROUP BY ALL ORDER BY n.metric
+      ) TO ${target("metrics")} (FORMAT parquet);
+    `);
+    progress(`wrote ${runs.length} runs, ${historyValues.toLocaleString("en-US")} history values, ${metricNames.size} metrics in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return {runs: runs.length, historyRows, historyValues, skippedValues, metrics: metricNames.size};
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
