@@ -13,7 +13,10 @@ import type {WorkspaceTable} from "./write-workspace.js";
 export async function runTableLoader(table: WorkspaceTable): Promise<void> {
   try {
     const source = resolveSource();
-    const workspace = await ensureWorkspace(source, {progress: (message) => process.stderr.write(`runlens: ${message}\n`)});
+    const workspace = await ensureWorkspace(source, {
+      root: process.env.RUNLENS_WORKSPACE_DIR || undefined,
+      progress: (message) => process.stderr.write(`runlens: ${message}\n`)
+    });
     await pipeline(createReadStream(workspace.file(table)), process.stdout);
   } catch (error) {
     const message = error instanceof SourceError ? `bad input: ${error.message}` : (error as Error).stack ?? String(error);

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// runlens command line. The commands are TypeScript modules under data-loaders/cli, run through tsx.
+import {register} from "tsx/esm/api";
+
+register();
+
+const COMMANDS = {
+  workspace: ["../data-loaders/cli/workspace.ts", "workspaceCommand", "build the Parquet workspace from the configured source"]
+};
+
+const [name, ...args] = process.argv.slice(2);
+const command = COMMANDS[name];
+if (!command) {
+  const list = Object.entries(COMMANDS).map(([key, [, , help]]) => `  runlens ${key.padEnd(10)} ${help}`).join("\n");
+  process.stderr.write(`${name && name !== "help" && name !== "--help" ? `runlens: unknown command "${name}"\n\n` : ""}usage:\n${list}\n`);
+  process.exitCode = name && name !== "help" && name !== "--help" ? 2 : 0;
+} else {
+  const module = await import(new URL(command[0], import.meta.url).href);
+  process.exitCode = await module[command[1]](args);
+}

@@ -1,0 +1,27 @@
+import {describe, expect, it} from "vitest";
+import {parsePythonJson} from "../../data-loaders/json/python-json.js";
+
+describe("parsePythonJson", () => {
+  it("reads Python's bare NaN / Infinity / -Infinity tokens as numbers", () => {
+    // Python: json.dumps({"a": float("nan"), "b": float("inf"), "c": -float("inf"), "d": [1, float("nan")]})
+    const value = parsePythonJson('{"a": NaN, "b": Infinity, "c": -Infinity, "d": [1, NaN]}') as Record<string, unknown>;
+    expect(value.a).toBeNaN();
+    expect(value.b).toBe(Infinity);
+    expect(value.c).toBe(-Infinity);
+    expect((value.d as number[])[0]).toBe(1);
+    expect((value.d as number[])[1]).toBeNaN();
+  });
+
+  it("leaves the same words inside strings alone", () => {
+    const value = parsePythonJson('{"note": "NaN loss at Infinity", "q": "say \\"NaN\\"", "x": NaN}') as Record<string, unknown>;
+    expect(value.note).toBe("NaN loss at Infinity");
+    expect(value.q).toBe('say "NaN"');
+    expect(value.x).toBeNaN();
+  });
+
+  it("parses plain JSON exactly like JSON.parse and rejects malformed text", () => {
+    expect(parsePythonJson('{"a": 1.5, "b": [true, null]}')).toEqual({a: 1.5, b: [true, null]});
+    expect(() => parsePythonJson('{"a": NaN')).toThrow();
+    expect(() => parsePythonJson("{'a': 1}")).toThrow();
+  });
+});
