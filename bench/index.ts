@@ -1,0 +1,31 @@
+// `npm run bench`: every benchmark prints its measurement next to a baseline measured in the same run.
+import {benchWorkspace} from "./workspace.js";
+
+function row(label: string, value: string, note = ""): void {
+  console.log(`${label.padEnd(44)} ${value.padStart(14)}  ${note}`);
+}
+
+const only = process.argv.slice(2);
+const wanted = (name: string) => only.length === 0 || only.includes(name);
+
+if (wanted("workspace")) {
+  console.log("\n# Workspace build: sample (80 runs) → Parquet");
+  const result = await benchWorkspace();
+  row("build (best of 3)", `${result.buildSeconds.toFixed(3)} s`);
+  row("baseline: JSON.parse of the same files", `${result.parseOnlySeconds.toFixed(3)} s`);
+  row("ratio build / parse", `${result.ratioToParse.toFixed(2)}×`);
+  row("history values per second", Math.round(result.valuesPerSecond).toLocaleString("en-US"));
+}
+
+if (wanted("site")) {
+  const {benchSite} = await import("./site.js");
+  console.log("\n# Site: build time and time to first chart (cold, Chromium)");
+  await benchSite();
+}
+
+if (wanted("wandb-offline")) {
+  const {benchWandbOffline} = await import("./wandb-offline.js");
+  console.log("\n# Offline .wandb reader");
+  const result = await benchWandbOffline();
+  row("history values per second", Math.round(result.valuesPerSecond).toLocaleString("en-US"), "target ≥ 1,000,000/s");
+}
