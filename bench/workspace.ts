@@ -1,7 +1,7 @@
 import {readdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
 import {parsePythonJson} from "../data-loaders/json/python-json.js";
-import {resolveSource} from "../data-loaders/sources/resolve-source.js";
+import {SAMPLE_RUNS_DIR, SAMPLE_SOURCE} from "../data-loaders/sources/resolve-source.js";
 import {ensureWorkspace} from "../data-loaders/workspace/ensure-workspace.js";
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
@@ -27,7 +27,7 @@ function parseOnly(root: string): number {
 
 /** Workspace build (sample → Parquet) against parsing the same files, measured in the same run. */
 export async function benchWorkspace(repeats = 3): Promise<WorkspaceBench> {
-  const source = resolveSource({});
+  const source = SAMPLE_SOURCE;
   let best = Infinity;
   let values = 0;
   for (let i = 0; i < repeats; i++) {
@@ -39,6 +39,6 @@ export async function benchWorkspace(repeats = 3): Promise<WorkspaceBench> {
     rmSync(root, {recursive: true, force: true});
   }
   let parse = Infinity;
-  for (let i = 0; i < repeats; i++) parse = Math.min(parse, parseOnly(source.root));
+  for (let i = 0; i < repeats; i++) parse = Math.min(parse, parseOnly(SAMPLE_RUNS_DIR));
   return {buildSeconds: best, parseOnlySeconds: parse, historyValues: values, valuesPerSecond: values / best, ratioToParse: best / parse};
 }

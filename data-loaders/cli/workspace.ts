@@ -9,9 +9,9 @@ import {syncFrameworkCache} from "../workspace/sync-framework-cache.js";
 export async function workspaceCommand(args: string[]): Promise<number> {
   const force = args.includes("--force");
   try {
-    const source = resolveSource();
-    process.stderr.write(`runlens: source: ${source.label}\n`);
-    const workspace = await ensureWorkspace(source, {
+    const sources = resolveSource();
+    process.stderr.write(`runlens: sources: ${sources.map((source) => source.label).join("; ")}\n`);
+    const workspace = await ensureWorkspace(sources, {
       force,
       root: process.env.RUNLENS_WORKSPACE_DIR || undefined,
       progress: (message) => process.stderr.write(`runlens: ${message}\n`)

@@ -24,3 +24,18 @@ export function parsePythonJson(text: string): unknown {
   });
   return replaced ? JSON.parse(rewritten, reviveSpecial) : JSON.parse(text);
 }
+
+const QUOTED_SENTINEL = /"\\u0000runlens:(NaN|Infinity|-Infinity)"/g;
+
+/** The inverse of parsePythonJson: JSON text with bare NaN / Infinity / -Infinity tokens for non-finite numbers. */
+export function stringifyPythonJson(value: unknown): string {
+  let special = false;
+  const text = JSON.stringify(value, (_key, item) => {
+    if (typeof item === "number" && !Number.isFinite(item)) {
+      special = true;
+      return `${SENTINEL}${item}`;
+    }
+    return item;
+  });
+  return special ? text.replace(QUOTED_SENTINEL, "$1") : text;
+}

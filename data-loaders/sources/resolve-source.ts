@@ -1,6 +1,7 @@
 import {existsSync} from "node:fs";
 import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
+import {loadWorkspaceConfig, projectCacheDir, type WorkspaceConfig} from "../config/workspace-config.js";
 import {SourceError} from "../errors.js";
 import type {RunSource} from "../model/run-record.js";
 
@@ -10,25 +11,31 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..
 /** The real runs bundled with runlens, used whenever no other source is configured. */
 export const SAMPLE_RUNS_DIR = join(PROJECT_ROOT, "sample", "altgrad-fp8");
 
-export interface ResolvedSource {
-  kind: "run-dir";
-  /** Folder holding `runs/<run_id>/run.json` + `history.jsonl`. */
-  root: string;
-  source: RunSource;
-  /** Human description for logs and the Overview page. */
-  label: string;
+/** A source ready to read: a folder of runs in the W&B API's shape, or offline `.wandb` logs. */
+export type ResolvedSource =
+  | {kind: "run-dir"; root: string; source: RunSource; label: string}
+  | {kind: "offline"; path: string; label: string};
+
+export const SAMPLE_SOURCE: ResolvedSource = {kind: "run-dir", root: SAMPLE_RUNS_DIR, source: "sample", label: "embedded sample: altgrad-fp8"};
+
+/** Map configured sources to readable ones; W&B projects are read from their pull cache. */
+export function resolveSources(config: WorkspaceConfig): ResolvedSource[] {
+  if (config.sources.length === 0) return [SAMPLE_SOURCE];
+  return config.sources.map((spec): ResolvedSource => {
+    if (spec.kind === "wandb") {
+      const root = projectCacheDir(config, spec.entity, spec.project);
+      if (!existsSync(join(root, "runs"))) {
+        throw new SourceError(root, `no pulled runs for W&B project ${spec.entity}/${spec.project}: run \`npx runlens pull\` first`);
+      }
+      return {kind: "run-dir", root, source: "wandb", label: `W&B ${spec.entity}/${spec.project} (pulled)`};
+    }
+    if (!existsSync(spec.path)) throw new SourceError(spec.path, `${spec.kind === "offline" ? "offline run folder" : "run folder"} does not exist`);
+    if (spec.kind === "offline") return {kind: "offline", path: spec.path, label: `offline runs in ${spec.path}`};
+    return {kind: "run-dir", root: spec.path, source: "wandb", label: `runs in ${spec.path}`};
+  });
 }
 
-/**
- * Which runs the workspace is built from. `RUNLENS_RUNS_DIR` points at a folder of runs in the W&B API's
- * shape (a pull cache); without it, the embedded sample.
- */
-export function resolveSource(env: NodeJS.ProcessEnv = process.env): ResolvedSource {
-  const configured = env.RUNLENS_RUNS_DIR?.trim();
-  if (configured) {
-    const root = resolve(configured);
-    if (!existsSync(root)) throw new SourceError(root, "RUNLENS_RUNS_DIR points to a folder that does not exist");
-    return {kind: "run-dir", root, source: "wandb", label: `runs in ${root}`};
-  }
-  return {kind: "run-dir", root: SAMPLE_RUNS_DIR, source: "sample", label: "embedded sample: altgrad-fp8"};
+/** Sources for this project from its config file and environment (see workspace-config.ts). */
+export function resolveSource(env: NodeJS.ProcessEnv = process.env, configFile?: string): ResolvedSource[] {
+  return resolveSources(loadWorkspaceConfig({projectRoot: PROJECT_ROOT, env, configFile}));
 }

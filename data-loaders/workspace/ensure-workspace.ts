@@ -1,7 +1,7 @@
 import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {listRunDirs, readHistory, readRunJson, runDirFiles} from "../sources/run-dir/read-run-dir.js";
+import {combineSources} from "../sources/source-reader.js";
 import {PROJECT_ROOT, type ResolvedSource} from "../sources/resolve-source.js";
 import {WORKSPACE_TABLES, writeWorkspace, type WorkspaceCounts, type WorkspaceTable, type WriteProgress} from "./write-workspace.js";
 
@@ -22,10 +22,10 @@ export interface Workspace {
  * The workspace is keyed by a fingerprint of its inputs (every source file's path, size and mtime) so
  * that Framework's three table loaders share one build, and a rebuild happens exactly when data changed.
  */
-export function fingerprintSource(source: ResolvedSource): string {
+export function fingerprintSources(sources: ResolvedSource[], files: {path: string; size: number; mtimeMs: number}[]): string {
   const hash = createHash("sha256");
-  hash.update(JSON.stringify({schema: WORKSPACE_SCHEMA_VERSION, kind: source.kind, root: source.root, source: source.source}));
-  for (const file of runDirFiles(source.root)) hash.update(`${file.path}\0${file.size}\0${file.mtimeMs}\n`);
+  hash.update(JSON.stringify({schema: WORKSPACE_SCHEMA_VERSION, sources}));
+  for (const file of files) hash.update(`${file.path}\0${file.size}\0${file.mtimeMs}\n`);
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -39,11 +39,13 @@ function workspaceAt(dir: string, fingerprint: string, built: boolean, counts: W
  * behind, and concurrent builders (Framework runs loaders in parallel) never see a half-written table.
  */
 export async function ensureWorkspace(
-  source: ResolvedSource,
+  sourceOrSources: ResolvedSource | ResolvedSource[],
   options: {root?: string; progress?: WriteProgress; force?: boolean} = {}
 ): Promise<Workspace> {
   const root = options.root ?? DEFAULT_WORKSPACE_DIR;
-  const fingerprint = fingerprintSource(source);
+  const sources = Array.isArray(sourceOrSources) ? sourceOrSources : [sourceOrSources];
+  const reader = combineSources(sources);
+  const fingerprint = fingerprintSources(sources, reader.files());
   const dir = join(root, fingerprint);
   if (!options.force && WORKSPACE_TABLES.every((table) => existsSync(join(dir, `${table}.parquet`)))) {
     return workspaceAt(dir, fingerprint, false, null);
@@ -52,11 +54,9 @@ export async function ensureWorkspace(
   const temp = join(root, `.tmp-${fingerprint}-${process.pid}-${Date.now()}`);
   mkdirSync(temp);
   try {
-    const runDirs = listRunDirs(source.root);
-    const runs = runDirs.map((run) => readRunJson(run, source.source));
-    const byId = new Map(runDirs.map((run) => [run.runId, run]));
-    const counts = await writeWorkspace({runs, readHistory: (run, emit) => readHistory(byId.get(run.runId)!, emit)}, temp, options.progress);
-    writeFileSync(join(temp, "manifest.json"), JSON.stringify({fingerprint, schema: WORKSPACE_SCHEMA_VERSION, source: source.label, counts, builtAt: new Date().toISOString()}, null, 2));
+    const counts = await writeWorkspace({runs: reader.runs(), readHistory: reader.readHistory}, temp, options.progress);
+    const manifest = {fingerprint, schema: WORKSPACE_SCHEMA_VERSION, sources: sources.map((source) => source.label), counts, builtAt: new Date().toISOString()};
+    writeFileSync(join(temp, "manifest.json"), JSON.stringify(manifest, null, 2));
     if (options.force) rmSync(dir, {recursive: true, force: true});
     try {
       renameSync(temp, dir);

@@ -12,8 +12,8 @@ import type {WorkspaceTable} from "./write-workspace.js";
  */
 export async function runTableLoader(table: WorkspaceTable): Promise<void> {
   try {
-    const source = resolveSource();
-    const workspace = await ensureWorkspace(source, {
+    const sources = resolveSource();
+    const workspace = await ensureWorkspace(sources, {
       root: process.env.RUNLENS_WORKSPACE_DIR || undefined,
       progress: (message) => process.stderr.write(`runlens: ${message}\n`)
     });

@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {parsePythonJson} from "../../data-loaders/json/python-json.js";
+import {parsePythonJson, stringifyPythonJson} from "../../data-loaders/json/python-json.js";
 
 describe("parsePythonJson", () => {
   it("reads Python's bare NaN / Infinity / -Infinity tokens as numbers", () => {
@@ -23,5 +23,18 @@ describe("parsePythonJson", () => {
     expect(parsePythonJson('{"a": 1.5, "b": [true, null]}')).toEqual({a: 1.5, b: [true, null]});
     expect(() => parsePythonJson('{"a": NaN')).toThrow();
     expect(() => parsePythonJson("{'a': 1}")).toThrow();
+  });
+});
+
+describe("stringifyPythonJson", () => {
+  it("writes non-finite numbers as Python's bare tokens and round-trips", () => {
+    const value = {a: NaN, b: [Infinity, -Infinity, 1.5], s: "NaN", nested: {x: NaN}};
+    const text = stringifyPythonJson(value);
+    // Python: json.dumps({"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "s": "NaN", "nested": {"x": float("nan")}}, separators=(",", ":"))
+    expect(text).toBe('{"a":NaN,"b":[Infinity,-Infinity,1.5],"s":"NaN","nested":{"x":NaN}}');
+    const back = parsePythonJson(text) as typeof value;
+    expect(back.a).toBeNaN();
+    expect(back.b).toEqual([Infinity, -Infinity, 1.5]);
+    expect(back.s).toBe("NaN");
   });
 });

@@ -1,7 +1,7 @@
 import {readdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
-import {resolveSource, SAMPLE_RUNS_DIR} from "../../data-loaders/sources/resolve-source.js";
+import {SAMPLE_RUNS_DIR, SAMPLE_SOURCE} from "../../data-loaders/sources/resolve-source.js";
 import {ensureWorkspace, type Workspace} from "../../data-loaders/workspace/ensure-workspace.js";
 import {queryParquet} from "../helpers/duckdb.js";
 import {tempDir} from "../helpers/run-dir.js";
@@ -17,7 +17,7 @@ let history: string;
 let metrics: string;
 
 beforeAll(async () => {
-  workspace = await ensureWorkspace(resolveSource({}), {root: tempDir()});
+  workspace = await ensureWorkspace(SAMPLE_SOURCE, {root: tempDir()});
   runs = `'${workspace.file("runs")}'`;
   history = `'${workspace.file("history")}'`;
   metrics = `'${workspace.file("metrics")}'`;

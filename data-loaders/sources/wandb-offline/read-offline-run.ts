@@ -1,0 +1,77 @@
+/**
+ * A run folder (`wandb/offline-run-…-<id>/` or `wandb/run-…-<id>/`) → normalized run. The
+ * `run-<id>.wandb` log is the source of truth; `files/config.yaml`, `files/wandb-summary.json` and
+ * `files/wandb-metadata.json` are read only to fill gaps. Damage inside the log never throws (it
+ * becomes warnings); a folder without a log, or an unreadable path, does.
+ */
+import {readdir, readFile, stat} from "node:fs/promises";
+import {basename, join} from "node:path";
+import {parseValueJson} from "./extended-json.js";
+import {foldRun} from "./fold-run.js";
+import {readLogRecords, type ReadLogOptions} from "./log-blocks.js";
+import {parseConfigYaml} from "./mini-yaml.js";
+import type {RunFolderFiles, WandbOfflineRun} from "./types.js";
+
+const LOG_NAME = /^run-(.+)\.wandb$/;
+
+/** Read a run folder, or a `.wandb` file directly (then its folder's `files/` is still used). */
+export async function readOfflineRun(path: string, options: ReadLogOptions = {}): Promise<WandbOfflineRun> {
+  const info = await stat(path);
+  let dir: string;
+  let logFile: string;
+  const extra: string[] = [];
+  if (info.isDirectory()) {
+    dir = path;
+    const logs = (await readdir(path)).filter((name) => LOG_NAME.test(name)).sort();
+    if (logs.length === 0) throw new Error(`${path}: no run-<id>.wandb transaction log in this folder`);
+    // The folder name ends with the run id; prefer the log that matches it.
+    const byFolder = logs.find((name) => basename(path).endsWith(`-${LOG_NAME.exec(name)![1]}`));
+    logFile = join(path, byFolder ?? logs[0]);
+    if (logs.length > 1) extra.push(`folder: ${logs.length} .wandb logs found; read ${basename(logFile)}`);
+  } else {
+    logFile = path;
+    dir = join(path, "..");
+  }
+  const bytes = await readFile(logFile);
+  const files = await readRunFiles(join(dir, "files"));
+  const run = readOfflineRunLog(bytes, files, {...options, file: logFile});
+  run.warnings.unshift(...extra);
+  return run;
+}
+
+/** The pure part: log bytes (+ optional parsed files) → normalized run. */
+export function readOfflineRunLog(
+  bytes: Uint8Array,
+  files: RunFolderFiles = {},
+  options: ReadLogOptions & {file?: string} = {}
+): WandbOfflineRun {
+  const log = readLogRecords(bytes, options);
+  const fallbackRunId = options.file ? (LOG_NAME.exec(basename(options.file))?.[1] ?? "") : "";
+  const run = foldRun(log, files, {file: options.file ?? null, bytes: bytes.length, fallbackRunId});
+  if (files.problems?.length) run.warnings.push(...files.problems);
+  return run;
+}
+
+/** Read the optional `files/` inputs; a missing file is normal, an unparsable one becomes a warning. */
+export async function readRunFiles(filesDir: string): Promise<RunFolderFiles> {
+  const files: RunFolderFiles = {problems: []};
+  const load = async (name: string, parse: (text: string) => unknown): Promise<unknown> => {
+    let text: string;
+    try {
+      text = await readFile(join(filesDir, name), "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      return parse(text);
+    } catch (error) {
+      files.problems!.push(`files/${name}: not readable (${(error as Error).message}); ignored`);
+      return undefined;
+    }
+  };
+  files.configYaml = await load("config.yaml", parseConfigYaml);
+  // Python's json.dump writes NaN / Infinity bare, like value_json.
+  files.summaryJson = await load("wandb-summary.json", parseValueJson);
+  files.metadataJson = await load("wandb-metadata.json", parseValueJson);
+  return files;
+}
