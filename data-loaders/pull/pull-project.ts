@@ -1,0 +1,103 @@
+import {ProjectCache} from "./run-cache.js";
+import {createPullProgress, type ProgressSink} from "./progress.js";
+
+/** The part of the W&B API client a pull needs (data-loaders/sources/wandb-api implements it). */
+export interface PullApi {
+  listRuns(options: {entity: string; project: string; filters?: Record<string, unknown> | null; order?: string | null}): AsyncIterable<Record<string, unknown>>;
+  history(entity: string, project: string, runName: string, options: {minStep: number}): AsyncIterable<Record<string, unknown>[]>;
+  runUrl(entity: string, project: string, runName: string): string;
+}
+
+export interface PullOptions {
+  entity: string;
+  project: string;
+  filters?: Record<string, unknown> | null;
+  order?: string | null;
+  cacheRoot: string;
+  concurrency?: number;
+  sink?: ProgressSink;
+}
+
+export interface PullSummary {
+  entity: string;
+  project: string;
+  runs: number;
+  unchanged: number;
+  updated: number;
+  newRuns: number;
+  rows: number;
+  seconds: number;
+}
+
+/** Fields whose change means a run may have new history or new metadata. */
+const CHANGE_KEYS = ["state", "heartbeatAt", "historyLineCount", "summaryMetrics", "config", "tags", "notes", "displayName", "group", "jobType"];
+
+function unchanged(cached: Record<string, unknown> | null, node: Record<string, unknown>): boolean {
+  return cached !== null && CHANGE_KEYS.every((key) => JSON.stringify(cached[key] ?? null) === JSON.stringify(node[key] ?? null));
+}
+
+/** Run tasks with at most `limit` in flight; the first failure stops new tasks and is rethrown. */
+async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < items.length) {
+      const item = items[next++];
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker));
+  if (failure !== null) throw failure;
+}
+
+/**
+ * Pull one W&B project into its cache: list runs, then for each run that changed since the last pull fetch
+ * only the history beyond the last cached step. Safe to kill at any moment and re-run (see ProjectCache).
+ */
+export async function pullProject(api: PullApi, options: PullOptions): Promise<PullSummary> {
+  const started = Date.now();
+  const cache = new ProjectCache(options.cacheRoot);
+  const label = `${options.entity}/${options.project}`;
+  const sink = options.sink ?? {write: (text: string) => process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY)};
+  const nodes: Record<string, unknown>[] = [];
+  for await (const node of api.listRuns({entity: options.entity, project: options.project, filters: options.filters, order: options.order})) {
+    if (typeof node.name !== "string" || node.name === "") throw new Error(`W&B returned a run without a name in ${label}`);
+    nodes.push(node);
+  }
+  const progress = createPullProgress(`pull ${label}`, nodes.length, sink);
+  const summary: PullSummary = {entity: options.entity, project: options.project, runs: nodes.length, unchanged: 0, updated: 0, newRuns: 0, rows: 0, seconds: 0};
+  await forEachLimited(nodes, options.concurrency ?? 4, async (node) => {
+    const runName = node.name as string;
+    const cached = cache.readRunNode(runName);
+    if (unchanged(cached, node)) {
+      summary.unchanged++;
+      progress.runDone(0, true);
+      return;
+    }
+    progress.runStarted();
+    const file = cache.historyFile(runName);
+    let {lastStep} = cache.repairHistory(file);
+    let rows = 0;
+    for await (const page of api.history(options.entity, options.project, runName, {minStep: lastStep === null ? 0 : lastStep + 1})) {
+      const fresh = page.filter((row) => typeof row._step === "number" && (lastStep === null || row._step > lastStep));
+      fresh.sort((a, b) => (a._step as number) - (b._step as number));
+      cache.appendHistory(file, fresh);
+      if (fresh.length > 0) lastStep = fresh[fresh.length - 1]._step as number;
+      rows += fresh.length;
+      progress.rows(fresh.length);
+    }
+    cache.commitRun(runName, {...node, entity: options.entity, project: options.project, url: api.runUrl(options.entity, options.project, runName)});
+    if (cached === null) summary.newRuns++;
+    else summary.updated++;
+    summary.rows += rows;
+    progress.runDone(rows, false);
+  });
+  summary.seconds = (Date.now() - started) / 1000;
+  cache.writeState({entity: options.entity, project: options.project, filters: options.filters ?? null, pulledAt: new Date().toISOString(), summary});
+  progress.finish();
+  return summary;
+}
