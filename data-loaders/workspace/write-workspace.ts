@@ -1,6 +1,7 @@
-import {DuckDBInstance, DOUBLE, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
+import {DuckDBInstance, DOUBLE, INTEGER, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
 import {parseMetricName} from "@runlens/analyses";
 import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../model/run-record.js";
+import {ChunkAppender} from "./chunk-appender.js";
 import {structFieldNames, textOf, unifyFieldType, type FieldType} from "./field-types.js";
 import {quoteIdentifier, quoteLiteral} from "./sql-names.js";
 
@@ -46,14 +47,15 @@ function appendNumber(appender: DuckDBAppender, value: number | null): void {
 
 async function createTables(connection: DuckDBConnection): Promise<void> {
   await connection.run(`
-    CREATE TABLE history_raw (run_id VARCHAR, step DOUBLE, metric VARCHAR, value DOUBLE, runtime_s DOUBLE, wall_time_s DOUBLE);
+    CREATE TABLE history_raw (run_index INTEGER, step DOUBLE, metric_index INTEGER, value DOUBLE, runtime_s DOUBLE, wall_time_s DOUBLE);
+    CREATE TABLE run_ids (run_index INTEGER, run_id VARCHAR);
     CREATE TABLE runs_base (
       run_id VARCHAR, source VARCHAR, entity VARCHAR, project VARCHAR, name VARCHAR, state VARCHAR,
       "group" VARCHAR, job_type VARCHAR, tags VARCHAR[], created_at VARCHAR, heartbeat_at VARCHAR,
       url VARCHAR, notes VARCHAR, last_step DOUBLE, n_history_rows DOUBLE, n_skipped_values DOUBLE, summary_runtime_s DOUBLE
     );
     CREATE TABLE fields (run_id VARCHAR, target VARCHAR, key VARCHAR, v_bool BOOLEAN, v_int DOUBLE, v_double DOUBLE, v_list DOUBLE[], v_text VARCHAR);
-    CREATE TABLE metric_names (metric VARCHAR, kind VARCHAR, layer VARCHAR, layer_type VARCHAR, layer_index INTEGER);
+    CREATE TABLE metric_names (metric_index INTEGER, metric VARCHAR, kind VARCHAR, layer VARCHAR, layer_type VARCHAR, layer_index INTEGER);
   `);
 }
 
@@ -117,25 +119,22 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
     const {runs} = input;
     const configTypes = fieldTypes(runs, "config");
     const summaryTypes = fieldTypes(runs, "summary");
-    const history = await connection.createAppender("history_raw");
+    const history = new ChunkAppender(await connection.createAppender("history_raw"), [INTEGER, DOUBLE, INTEGER, DOUBLE, DOUBLE, DOUBLE]);
     const base = await connection.createAppender("runs_base");
     const fields = await connection.createAppender("fields");
     let historyRows = 0;
     let historyValues = 0;
     let skippedValues = 0;
-    const metricNames = new Set<string>();
+    // History is appended with integer codes for run and metric (strings cost far more per call) and
+    // decoded by a join when the Parquet file is written.
+    const metricIndex = new Map<string, number>();
     const started = Date.now();
     let lastReport = started;
     for (const [index, run] of runs.entries()) {
       const stats = input.readHistory(run, (point) => {
-        history.appendVarchar(run.runId);
-        history.appendDouble(point.step);
-        history.appendVarchar(point.metric);
-        history.appendDouble(point.value);
-        appendNumber(history, point.runtimeSeconds);
-        appendNumber(history, point.wallTimeSeconds);
-        history.endRow();
-        metricNames.add(point.metric);
+        let metric = metricIndex.get(point.metric);
+        if (metric === undefined) metricIndex.set(point.metric, (metric = metricIndex.size));
+        history.row(index, point.step, metric, point.value, point.runtimeSeconds, point.wallTimeSeconds);
         historyValues++;
       });
       historyRows += stats.rows;
@@ -159,12 +158,20 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
         progress(`read ${index + 1}/${runs.length} runs, ${historyValues.toLocaleString("en-US")} history values`);
       }
     }
-    history.closeSync();
+    history.close();
     base.closeSync();
     fields.closeSync();
+    const ids = await connection.createAppender("run_ids");
+    for (const [index, run] of runs.entries()) {
+      ids.appendInteger(index);
+      ids.appendVarchar(run.runId);
+      ids.endRow();
+    }
+    ids.closeSync();
     const names = await connection.createAppender("metric_names");
-    for (const metric of [...metricNames].sort()) {
+    for (const [metric, index] of metricIndex) {
       const parsed = parseMetricName(metric);
+      names.appendInteger(index);
       names.appendVarchar(metric);
       names.appendVarchar(parsed.kind);
       appendNullable(names, parsed.layer);
@@ -189,20 +196,21 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
         ORDER BY b.run_id
       ) TO ${target("runs")} (FORMAT parquet);
       COPY (
-        SELECT run_id, CAST(step AS BIGINT) AS step, metric, value, runtime_s,
-          make_timestamp(CAST(round(wall_time_s * 1e6) AS BIGINT)) AS wall_time
-        FROM history_raw ORDER BY run_id, metric, step
+        SELECT r.run_id, CAST(h.step AS BIGINT) AS step, n.metric, h.value, h.runtime_s,
+          make_timestamp(CAST(round(h.wall_time_s * 1e6) AS BIGINT)) AS wall_time
+        FROM history_raw h JOIN run_ids r USING (run_index) JOIN metric_names n USING (metric_index)
+        ORDER BY r.run_id, n.metric, step
       ) TO ${target("history")} (FORMAT parquet, ROW_GROUP_SIZE 122880);
       COPY (
         SELECT n.metric, n.kind, n.layer, n.layer_type, n.layer_index,
-          count(DISTINCT h.run_id) AS n_runs, count(*) AS n_values,
+          count(DISTINCT h.run_index) AS n_runs, count(*) AS n_values,
           count(*) FILTER (WHERE NOT isfinite(h.value)) AS n_nonfinite
-        FROM metric_names n JOIN history_raw h USING (metric)
+        FROM metric_names n JOIN history_raw h USING (metric_index)
         GROUP BY ALL ORDER BY n.metric
       ) TO ${target("metrics")} (FORMAT parquet);
     `);
-    progress(`wrote ${runs.length} runs, ${historyValues.toLocaleString("en-US")} history values, ${metricNames.size} metrics in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return {runs: runs.length, historyRows, historyValues, skippedValues, metrics: metricNames.size};
+    progress(`wrote ${runs.length} runs, ${historyValues.toLocaleString("en-US")} history values, ${metricIndex.size} metrics in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return {runs: runs.length, historyRows, historyValues, skippedValues, metrics: metricIndex.size};
   } finally {
     connection.closeSync();
     instance.closeSync();
