@@ -23,6 +23,16 @@ if (wanted("site")) {
   await benchSite();
 }
 
+if (wanted("wandb-api")) {
+  const {benchWandbApi} = await import("./wandb-api.js");
+  console.log("\n# W&B API client: listing + complete history of 80 runs (fake server on 127.0.0.1)");
+  const r = await benchWandbApi();
+  row("pull (best of 7)", `${r.pullSeconds.toFixed(3)} s`, `client CPU ${r.pullCpuSeconds.toFixed(3)} s`);
+  row("baseline: JSON.parse of the same bodies", `${r.parseSeconds.toFixed(3)} s`);
+  row("ratio pull / parse", `${r.ratioToParse.toFixed(2)}×`, "target ≤ 3×");
+  row("ratio pull / parse incl. row strings", `${r.ratioToParseRows.toFixed(2)}×`);
+}
+
 if (wanted("wandb-offline")) {
   const {benchWandbOffline} = await import("./wandb-offline.js");
   console.log("\n# Offline .wandb reader");

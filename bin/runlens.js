@@ -5,7 +5,8 @@ import {register} from "tsx/esm/api";
 register();
 
 const COMMANDS = {
-  workspace: ["../data-loaders/cli/workspace.ts", "workspaceCommand", "build the Parquet workspace from the configured source"]
+  pull: ["../data-loaders/cli/pull.ts", "pullCommand", "pull W&B projects into the local cache, then rebuild the workspace"],
+  workspace: ["../data-loaders/cli/workspace.ts", "workspaceCommand", "build the Parquet workspace from the configured sources"]
 };
 
 const [name, ...args] = process.argv.slice(2);

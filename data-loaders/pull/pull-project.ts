@@ -4,7 +4,7 @@ import {createPullProgress, type ProgressSink} from "./progress.js";
 /** The part of the W&B API client a pull needs (data-loaders/sources/wandb-api implements it). */
 export interface PullApi {
   listRuns(options: {entity: string; project: string; filters?: Record<string, unknown> | null; order?: string | null}): AsyncIterable<Record<string, unknown>>;
-  history(entity: string, project: string, runName: string, options: {minStep: number}): AsyncIterable<Record<string, unknown>[]>;
+  history(entity: string, project: string, runName: string, options: {minStep: number; lastStep?: number}): AsyncIterable<{rows: Record<string, unknown>[]}>;
   runUrl(entity: string, project: string, runName: string): string;
 }
 
@@ -82,8 +82,10 @@ export async function pullProject(api: PullApi, options: PullOptions): Promise<P
     const file = cache.historyFile(runName);
     let {lastStep} = cache.repairHistory(file);
     let rows = 0;
-    for await (const page of api.history(options.entity, options.project, runName, {minStep: lastStep === null ? 0 : lastStep + 1})) {
-      const fresh = page.filter((row) => typeof row._step === "number" && (lastStep === null || row._step > lastStep));
+    const serverLastStep = (node.historyKeys as {lastStep?: unknown} | undefined)?.lastStep;
+    const window = {minStep: lastStep === null ? 0 : lastStep + 1, ...(typeof serverLastStep === "number" ? {lastStep: serverLastStep} : {})};
+    for await (const page of api.history(options.entity, options.project, runName, window)) {
+      const fresh = page.rows.filter((row) => typeof row._step === "number" && (lastStep === null || row._step > lastStep));
       fresh.sort((a, b) => (a._step as number) - (b._step as number));
       cache.appendHistory(file, fresh);
       if (fresh.length > 0) lastStep = fresh[fresh.length - 1]._step as number;

@@ -15,7 +15,7 @@ function memoryApi(runs: Record<string, {node: Record<string, unknown>; rows: Re
     async *history(_entity, _project, runName, {minStep}) {
       requests.push({run: runName, minStep});
       const rows = runs[runName].rows.filter((row) => (row._step as number) >= minStep);
-      for (let i = 0; i < rows.length; i += 2) yield rows.slice(i, i + 2);
+      for (let i = 0; i < rows.length; i += 2) yield {rows: rows.slice(i, i + 2)};
     },
     runUrl: (entity, project, name) => `https://wandb.example/${entity}/${project}/runs/${name}`
   };
