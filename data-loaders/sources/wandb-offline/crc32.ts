@@ -1,10 +1,13 @@
 /**
- * Table-driven CRC-32 variants (slicing-by-8, so checksumming never dominates decoding time).
+ * Table-driven CRC-32 variants (slicing-by-8), plus Node's native `zlib.crc32` for the IEEE variant
+ * where the runtime has it (Node ≥ 20.15 / 22.2): it is ~8× faster and checksums are every byte read.
  *
  * W&B chunk checksums are plain CRC-32/IEEE (zlib's `crc32`), unmasked, over `type byte ‖ payload`
  * (spec §2.4). CRC-32C with LevelDB's mask is kept only to recognise logs from the pre-release "nexus"
  * prototype, which used LevelDB's checksum; no released wandb writes it.
  */
+
+import * as zlib from "node:zlib";
 
 type Tables = Int32Array[];
 
@@ -50,8 +53,16 @@ function update(tables: Tables, crc: number, bytes: Uint8Array, start: number, e
 const IEEE = makeTables(0xedb88320);
 const CASTAGNOLI = makeTables(0x82f63b78);
 
+const nativeCrc32 = (zlib as unknown as {crc32?: (data: Uint8Array, value?: number) => number}).crc32;
+
 /** CRC-32/IEEE (zlib, gzip, PNG). `crc` continues a previous result. */
 export function crc32(bytes: Uint8Array, crc = 0, start = 0, end = bytes.length): number {
+  if (nativeCrc32) return nativeCrc32(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), crc);
+  return update(IEEE, crc, bytes, start, end);
+}
+
+/** The table implementation of `crc32`, always (for runtimes without zlib.crc32, and to test it). */
+export function crc32Table(bytes: Uint8Array, crc = 0, start = 0, end = bytes.length): number {
   return update(IEEE, crc, bytes, start, end);
 }
 

@@ -8,14 +8,22 @@
  * string value `"NaN"` stays a string.
  */
 
-const PLAIN_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-
-/** Parse one `value_json`; throws SyntaxError when the text is not (extended) JSON. */
+/**
+ * Parse one `value_json`; throws SyntaxError when the text is not (extended) JSON.
+ *
+ * Text starting with a digit or `-` can only be a number (or `-Infinity`) in JSON, so it goes straight
+ * to `Number()`, which also covers `-Infinity`. That is lenient about number spellings no JSON encoder
+ * writes (`01`, `0x1f`); the cost of validating every value with a regex was ~40% of value parsing.
+ */
 export function parseValueJson(text: string): unknown {
   const c = text.charCodeAt(0);
   if ((c >= 48 && c <= 57) || c === 45 /* - */) {
-    if (PLAIN_NUMBER.test(text)) return +text;
-    if (text === "-Infinity") return -Infinity;
+    const last = text.charCodeAt(text.length - 1);
+    // Ending in a digit rules out `1.`, `1e`, `-`; `-Infinity` ends in `y`.
+    if ((last >= 48 && last <= 57) || last === 121) {
+      const n = +text;
+      if (n === n) return n;
+    }
   } else if (c === 78 /* N */ && text === "NaN") return NaN;
   else if (c === 73 /* I */ && text === "Infinity") return Infinity;
   try {
@@ -131,4 +139,67 @@ class ExtendedJsonParser {
   private fail(message: string): never {
     throw new SyntaxError(`value_json: ${message} at position ${this.pos}`);
   }
+}
+
+/** Exact powers of ten: every 10^k for k ≤ 22 is representable, which makes one-step scaling exact. */
+const POW10 = Array.from({length: 23}, (_, k) => 10 ** k);
+const MANTISSA_LIMIT = 900719925474099; // while below this, mant * 10 + 9 < 2^53 stays exact
+
+/**
+ * A JSON number straight from UTF-8 bytes, without making a string: the common case for history
+ * values. Uses the exact fast path (integer significand < 2^53 scaled once by an exact power of ten,
+ * so the result is correctly rounded, as `Number()` would give). Returns undefined for anything else
+ * (not a plain JSON number, 16+ significant digits, large exponents), which the caller parses as text.
+ */
+export function parseJsonNumberBytes(buf: Uint8Array, start: number, end: number): number | undefined {
+  let i = start;
+  const negative = buf[i] === 45;
+  if (negative) i++;
+  if (i >= end) return undefined;
+  let mantissa = 0;
+  let exponent = 0;
+  let c = buf[i];
+  if (c === 48) {
+    i++;
+  } else if (c >= 49 && c <= 57) {
+    for (; i < end && (c = buf[i]) >= 48 && c <= 57; i++) {
+      if (mantissa >= MANTISSA_LIMIT) return undefined;
+      mantissa = mantissa * 10 + (c - 48);
+    }
+  } else return undefined;
+  if (i < end && buf[i] === 46) {
+    i++;
+    const first = i;
+    for (; i < end && (c = buf[i]) >= 48 && c <= 57; i++) {
+      if (mantissa >= MANTISSA_LIMIT) return undefined;
+      mantissa = mantissa * 10 + (c - 48);
+      exponent--;
+    }
+    if (i === first) return undefined;
+  }
+  if (i < end && (buf[i] === 101 || buf[i] === 69)) {
+    i++;
+    let sign = 1;
+    if (buf[i] === 43) i++;
+    else if (buf[i] === 45) {
+      sign = -1;
+      i++;
+    }
+    const first = i;
+    let e = 0;
+    for (; i < end && (c = buf[i]) >= 48 && c <= 57; i++) {
+      if (e > 1000) return undefined;
+      e = e * 10 + (c - 48);
+    }
+    if (i === first) return undefined;
+    exponent += sign * e;
+  }
+  if (i !== end) return undefined;
+  let value: number;
+  if (mantissa === 0) value = 0;
+  else if (exponent === 0) value = mantissa;
+  else if (exponent > 0 && exponent <= 22) value = mantissa * POW10[exponent];
+  else if (exponent < 0 && exponent >= -22) value = mantissa / POW10[-exponent];
+  else return undefined;
+  return negative ? -value : value;
 }

@@ -4,9 +4,8 @@
  * exit record wins. `files/` fills in only what the log does not have (crashed or old runs), since
  * the log is the source of truth and the files can be stale.
  */
-import {parseValueJson} from "./extended-json.js";
 import {HistoryBuilder} from "./history.js";
-import {flattenInto, isPlainObject, itemPath, put, removePath, setPath, type Tree} from "./item-tree.js";
+import {flattenInto, isPlainObject, put, removePath, setPath, type Tree} from "./item-tree.js";
 import type {LogReadResult} from "./log-blocks.js";
 import {decodeRecord, type DecodedRecord, type ItemChanges, type RunInfo, type Timestamp} from "./records.js";
 import type {RunFolderFiles, WandbOfflineRun} from "./types.js";
@@ -135,7 +134,7 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
       warnings.push("summary: the log has no summary record; taken from files/wandb-summary.json");
     } else if (history.rows.length > 0) {
       summary = {};
-      for (const row of history.rows) for (const key of Object.keys(row)) put(summary, key, row[key]);
+      for (const row of history.rows) for (const key in row) put(summary, key, row[key]);
       summaryOrigin = "history-last-values";
       warnings.push("summary: the log has no summary record; using the last logged value of each history key (wandb's default summary)");
     } else summaryOrigin = "none";
@@ -158,7 +157,8 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
     if (typeof value === "number" && value > maxRuntime) maxRuntime = value;
   }
   if (typeof fullSummary._timestamp === "number") lastSignOfLifeMs = Math.max(lastSignOfLifeMs, fullSummary._timestamp * 1000);
-  const runtimeSeconds = exit ? exit.runtime : Number.isFinite(maxRuntime) ? maxRuntime : null;
+  const runtimeCandidates = [exit ? exit.runtime : -Infinity, maxRuntime].filter(Number.isFinite);
+  const runtimeSeconds = runtimeCandidates.length > 0 ? Math.max(...runtimeCandidates) : null;
   if (!Number.isNaN(createdMs)) {
     if (exit) lastSignOfLifeMs = Math.max(lastSignOfLifeMs, createdMs + exit.runtime * 1000);
     if (Number.isFinite(maxRuntime)) lastSignOfLifeMs = Math.max(lastSignOfLifeMs, createdMs + maxRuntime * 1000);
@@ -219,23 +219,25 @@ function applyChanges(tree: Tree, changes: ItemChanges, issues: {count: number; 
   for (const item of changes.update) {
     let value: unknown;
     try {
-      value = parseValueJson(item.valueJson);
+      value = item.value();
     } catch {
       issues.count++;
       issues.first ||= JSON.stringify(item.valueJson.slice(0, 80));
       value = item.valueJson;
     }
-    setPath(tree, itemPath(item), value);
+    setPath(tree, item.path, value);
   }
-  for (const item of changes.remove) removePath(tree, itemPath(item));
+  for (const item of changes.remove) removePath(tree, item.path);
   return changes.update.length + changes.remove.length;
 }
 
+/** A copy without the internal keys (the input is still needed, e.g. for `_wandb.runtime`). */
 function dropInternal(flat: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const key of Object.keys(flat)) {
-    if (INTERNAL_KEYS.some((internal) => key === internal || key.startsWith(`${internal}.`))) delete flat[key];
+    if (!INTERNAL_KEYS.some((internal) => key === internal || key.startsWith(`${internal}.`))) put(out, key, flat[key]);
   }
-  return flat;
+  return out;
 }
 
 /** config.yaml wraps each key as `{desc, value}`; unwrap, then flatten like the log's config. */

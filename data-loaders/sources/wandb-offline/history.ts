@@ -4,8 +4,7 @@
  * of every row is resolved here the way wandb's own `HistoryStepTracker` does: shared-mode runs have
  * no step; otherwise an integer `_step` item, else the `step` field, else the next automatic step.
  */
-import {parseValueJson} from "./extended-json.js";
-import {flattenInto, isNamespace, setPath, type Tree} from "./item-tree.js";
+import {flattenInto, isNamespace, put, setPath, type Tree} from "./item-tree.js";
 import type {Item} from "./records.js";
 import type {HistoryRow} from "./types.js";
 
@@ -22,8 +21,6 @@ export interface HistoryIssues {
 export class HistoryBuilder {
   readonly rows: HistoryRow[] = [];
   readonly issues: HistoryIssues = {badValues: 0, firstBadValue: null, nonIntegerSteps: 0, backwardSteps: 0};
-  /** Number of values decoded (items across all rows), for throughput reporting. */
-  values = 0;
   private next: number;
   private lastStep = -Infinity;
 
@@ -36,34 +33,36 @@ export class HistoryBuilder {
 
   add(items: Item[], stepField: number | null): void {
     const n = items.length;
-    this.values += n;
-    const values = new Array<unknown>(n);
-    let needsTree = false;
     let stepText: string | null = null;
+    // Fast path: every item is one path component holding a leaf value; assign as we parse.
+    let row: HistoryRow = {};
+    let needsTree = false;
+    let parsed = 0; // items already parsed (and bad values counted) before switching to the tree
     for (let i = 0; i < n; i++) {
       const item = items[i];
-      const value = this.parse(item.valueJson);
-      values[i] = value;
-      const nested = item.nestedKey;
-      if ((nested !== null && nested.length > 1) || (typeof value === "object" && isNamespace(value))) needsTree = true;
-      if ((nested === null ? item.key : nested.length === 1 ? nested[0] : null) === "_step") stepText = item.valueJson;
-    }
-
-    let row: HistoryRow;
-    if (!needsTree) {
-      // Fast path: every item is a single path component holding a leaf value.
-      row = {};
-      for (let i = 0; i < n; i++) {
-        const item = items[i];
-        const key = item.nestedKey === null ? item.key : item.nestedKey[0];
-        if (key === "__proto__") Object.defineProperty(row, key, {value: values[i], enumerable: true, writable: true, configurable: true});
-        else row[key] = values[i];
+      if (item.nestedKey !== null) {
+        needsTree = true;
+        break;
       }
-    } else {
+      const key = item.key;
+      const value = this.parse(item);
+      parsed = i + 1;
+      if (typeof value === "object" && isNamespace(value)) {
+        needsTree = true;
+        break;
+      }
+      if (key === "_step") stepText = item.valueJson;
+      put(row, key, value);
+    }
+    if (needsTree) {
+      // Nested paths or dict values: build a tree, then flatten (same result for both writer styles).
       const tree: Tree = {};
+      stepText = null;
       for (let i = 0; i < n; i++) {
         const item = items[i];
-        setPath(tree, item.nestedKey !== null && item.nestedKey.length > 0 ? item.nestedKey : [item.key], values[i]);
+        const path = item.path;
+        if (path.length === 1 && path[0] === "_step") stepText = item.valueJson;
+        setPath(tree, path, this.parse(item, i < parsed));
       }
       row = flattenInto({}, tree);
     }
@@ -83,11 +82,13 @@ export class HistoryBuilder {
     this.rows.push(row);
   }
 
-  /** Extended JSON; text that is not JSON at all is kept as the raw string and counted. */
-  private parse(text: string): unknown {
+  /** Extended JSON; text that is not JSON at all is kept as the raw string and counted (once). */
+  private parse(item: Item, again = false): unknown {
     try {
-      return parseValueJson(text);
+      return item.value();
     } catch {
+      const text = item.valueJson;
+      if (again) return text;
       this.issues.badValues++;
       this.issues.firstBadValue ??= text.slice(0, 80);
       return text;

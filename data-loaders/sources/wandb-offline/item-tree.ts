@@ -4,7 +4,6 @@
  * set into a tree and the tree is flattened to dotted keys, with objects carrying `_type` (media,
  * histograms, tables) kept whole. That matches runlens's `flattenObject` for API-sourced runs.
  */
-import type {Item} from "./records.js";
 
 export type Tree = Record<string, unknown>;
 
@@ -17,10 +16,6 @@ export function isNamespace(value: unknown): value is Record<string, unknown> {
   if (!isPlainObject(value) || "_type" in value) return false;
   for (const _ in value) return true;
   return false;
-}
-
-export function itemPath(item: Item): string[] {
-  return item.nestedKey && item.nestedKey.length > 0 ? item.nestedKey : [item.key];
 }
 
 /** Own-property write, so keys such as `__proto__` stay data. */

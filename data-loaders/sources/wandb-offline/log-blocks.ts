@@ -17,9 +17,10 @@ export const FILE_MAGIC = 0xbee1;
 
 export const ChunkType = {Full: 1, First: 2, Middle: 3, Last: 4} as const;
 
-/** One reassembled record payload and where its first chunk starts in the file. */
+/** One reassembled record payload; `offset` is where its first chunk starts, `end` just past its last. */
 export interface LogRecord {
   offset: number;
+  end: number;
   payload: Buffer;
 }
 
@@ -61,6 +62,8 @@ export interface LogReadResult {
 }
 
 const MAX_ISSUES = 50;
+/** CRC-32 of each chunk type byte: the checksum covers `type ‖ payload`, so it starts from these. */
+const TYPE_CRC = [0, 1, 2, 3, 4].map((type) => crc32(Uint8Array.of(type)));
 
 export interface ReadLogOptions {
   /** Force a block origin; by default 0, retrying with 7 when the first error sits at the first block boundary. */
@@ -131,7 +134,7 @@ function walk(buf: Buffer, origin: 0 | 7): LogReadResult {
     pendingBytes = 0;
   };
   const emit = (offset: number, payload: Buffer, end: number) => {
-    result.records.push({offset, payload});
+    result.records.push({offset, end, payload});
     result.recordsRead++;
     result.endOffset = end;
     resyncing = false;
@@ -177,7 +180,7 @@ function walk(buf: Buffer, origin: 0 | 7): LogReadResult {
       pos = size;
       break;
     } else {
-      const computed = crc32(buf, crc32(buf, 0, pos + 6, pos + 7), pos + 7, chunkEnd);
+      const computed = crc32(buf, TYPE_CRC[type], pos + 7, chunkEnd);
       if (computed !== checksum) {
         if (maskCrc(crc32c(buf, crc32c(buf, 0, pos + 6, pos + 7), pos + 7, chunkEnd)) === checksum) {
           result.legacyChecksumChunks++;

@@ -146,9 +146,10 @@ export function runRecord(run: RunSpec): Uint8Array {
   });
 }
 
-export function exitRecord(exitCode: number, runtime = 0): Uint8Array {
+export function exitRecord(exitCode: number, runtime = 0, notComplete = false): Uint8Array {
   return envelope(18, (w) => {
     if (exitCode !== 0) w.uint32(0x08).int32(exitCode);
     if (runtime !== 0) w.uint32(0x10).int32(runtime);
+    if (notComplete) w.uint32(0x18).bool(true);
   });
 }

@@ -153,7 +153,11 @@ class YamlReader {
         const after = this.lines.slice(this.i).find((l) => l.indent >= 0);
         if (!after || after.indent <= parentIndent) break;
         plain += "\n";
-      } else plain += (plain.endsWith("\n") ? "" : " ") + stripComment(next.text);
+      } else {
+        // PyYAML quotes any scalar containing `: `, so this is a mis-indented mapping, not text.
+        if (/:(?:\s|$)/.test(next.text)) this.fail(next, "mapping entry indented under a scalar");
+        plain += (plain.endsWith("\n") ? "" : " ") + stripComment(next.text);
+      }
       this.i++;
     }
     return resolvePlain(plain);

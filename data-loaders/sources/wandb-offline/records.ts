@@ -7,22 +7,10 @@
  * skipped rather than misread. A malformed payload throws (the caller turns that into a warning for
  * that one record).
  */
-import protobuf from "protobufjs/minimal.js";
+import {decodeItem, decodeItemChanges, type Item, type ItemChanges} from "./item.js";
+import {forEachField, int64, readerFor, subEnd, type Reader} from "./proto-reader.js";
 
-type Reader = protobuf.Reader;
-const {Reader: ReaderImpl} = protobuf;
-
-/** A config / summary / history item: path is `nestedKey` when non-empty, else `[key]` (§3.4). */
-export interface Item {
-  key: string;
-  nestedKey: string[] | null;
-  valueJson: string;
-}
-
-export interface ItemChanges {
-  update: Item[];
-  remove: Item[];
-}
+export type {Item, ItemChanges} from "./item.js";
 
 export interface Timestamp {
   seconds: number;
@@ -110,7 +98,7 @@ const ENVELOPE_FIELDS = new Set([1, 16, 19, 200]);
 
 /** Decode one record payload. Throws on malformed protobuf. */
 export function decodeRecord(payload: Uint8Array): DecodedRecord {
-  const r = ReaderImpl.create(payload);
+  const r = readerFor(payload);
   let num = 0;
   let record: DecodedRecord | null = null;
   while (r.pos < r.len) {
@@ -171,54 +159,12 @@ function decodeBody(r: Reader, field: number, end: number, num: number): Decoded
   }
 }
 
-/**
- * Walk the fields of a sub-message ending at `end`. `visit` reads the field and returns true, or
- * returns false to have it skipped (unknown field or unexpected wire type).
- */
-function forEachField(r: Reader, end: number, visit: (field: number, wt: number) => boolean): void {
-  while (r.pos < end) {
-    const tag = r.uint32();
-    const field = tag >>> 3;
-    const wt = tag & 7;
-    if (!visit(field, wt)) r.skipType(wt, 0, field);
-  }
-  if (r.pos !== end) throw new RangeError("sub-message overruns its length");
-}
-
-function subEnd(r: Reader): number {
-  const end = r.uint32() + r.pos;
-  if (end > r.len) throw new RangeError("sub-message length overruns the payload");
-  return end;
-}
-
-function int64(r: Reader): number {
-  const v = r.int64() as unknown as number | {toNumber(): number};
-  return typeof v === "number" ? v : v.toNumber();
-}
-
-/** Items are the hot path (every history value), so this loop avoids closures. */
-function decodeItem(r: Reader): Item {
-  const end = subEnd(r);
-  let key = "";
-  let nestedKey: string[] | null = null;
-  let valueJson = "";
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === 0x0a) key = r.string();
-    else if (tag === 0x12) (nestedKey ??= []).push(r.string());
-    else if (tag === 0x82) valueJson = r.string(); // field 16, wire type 2 (tag varint 0x82 0x01)
-    else r.skipType(tag & 7, 0, tag >>> 3);
-  }
-  if (r.pos !== end) throw new RangeError("item overruns its length");
-  return {key, nestedKey, valueJson};
-}
-
 function decodeHistory(r: Reader, end: number, num: number): DecodedRecord {
   const items: Item[] = [];
   let step: number | null = null;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 0x0a) items.push(decodeItem(r));
+    if (tag === 0x0a) items.push(decodeItem(r, items.length));
     else if (tag === 0x12) {
       // HistoryStep: presence matters even when empty (`step { num: 0 }` is zero bytes, §0.5).
       const stepEnd = subEnd(r);
@@ -228,17 +174,6 @@ function decodeHistory(r: Reader, end: number, num: number): DecodedRecord {
   }
   if (r.pos !== end) throw new RangeError("history record overruns its length");
   return {type: "history", num, items, step};
-}
-
-function decodeItemChanges(r: Reader, end: number): ItemChanges {
-  const update: Item[] = [];
-  const remove: Item[] = [];
-  forEachField(r, end, (f, wt) => {
-    if (wt !== 2 || (f !== 1 && f !== 2)) return false;
-    (f === 1 ? update : remove).push(decodeItem(r));
-    return true;
-  });
-  return {update, remove};
 }
 
 function decodeTimestamp(r: Reader): Timestamp {

@@ -31,7 +31,7 @@ export interface WandbOfflineRun {
   /** Human-readable notes about damage, fallbacks and oddities; empty for a clean, complete log. */
   warnings: string[];
 
-  /** Seconds: exit record runtime, else the largest `_runtime` seen. */
+  /** Seconds: the larger of the exit record's runtime and the largest `_runtime` / `_wandb.runtime` seen. */
   runtimeSeconds: number | null;
   host: string | null;
   /** wandb SDK version (telemetry cli_version, else the header's producer). */
