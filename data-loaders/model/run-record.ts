@@ -23,6 +23,10 @@ export interface RunRecord {
   /** Flat keys (nested keys joined with `.`), `{value, desc}` unwrapped, internal `_wandb` keys dropped. */
   config: Record<string, FieldValue>;
   summary: Record<string, FieldValue>;
+  /** Run time when the source knows it better than `summary._runtime` (offline logs: the exit record). */
+  runtimeSeconds?: number | null;
+  /** Problems the source recovered from (e.g. a truncated log), shown to the user. */
+  warnings?: string[];
   /** Where the run came from on disk, for error messages. */
   origin: string;
 }

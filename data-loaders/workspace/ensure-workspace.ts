@@ -44,7 +44,7 @@ export async function ensureWorkspace(
 ): Promise<Workspace> {
   const root = options.root ?? DEFAULT_WORKSPACE_DIR;
   const sources = Array.isArray(sourceOrSources) ? sourceOrSources : [sourceOrSources];
-  const reader = combineSources(sources);
+  const reader = combineSources(sources, (message) => options.progress?.(`warning: ${message}`));
   const fingerprint = fingerprintSources(sources, reader.files());
   const dir = join(root, fingerprint);
   if (!options.force && WORKSPACE_TABLES.every((table) => existsSync(join(dir, `${table}.parquet`)))) {
@@ -54,7 +54,7 @@ export async function ensureWorkspace(
   const temp = join(root, `.tmp-${fingerprint}-${process.pid}-${Date.now()}`);
   mkdirSync(temp);
   try {
-    const counts = await writeWorkspace({runs: reader.runs(), readHistory: reader.readHistory}, temp, options.progress);
+    const counts = await writeWorkspace({runs: await reader.runs(), readHistory: reader.readHistory}, temp, options.progress);
     const manifest = {fingerprint, schema: WORKSPACE_SCHEMA_VERSION, sources: sources.map((source) => source.label), counts, builtAt: new Date().toISOString()};
     writeFileSync(join(temp, "manifest.json"), JSON.stringify(manifest, null, 2));
     if (options.force) rmSync(dir, {recursive: true, force: true});

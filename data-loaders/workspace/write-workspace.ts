@@ -147,7 +147,7 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
       appendNumber(base, stats.lastStep);
       base.appendDouble(stats.rows);
       base.appendDouble(stats.skippedValues);
-      const runtime = run.summary._runtime;
+      const runtime = run.runtimeSeconds ?? run.summary._runtime;
       appendNumber(base, typeof runtime === "number" ? runtime : null);
       base.endRow();
       appendFields(fields, run, "config", configTypes);

@@ -2,8 +2,9 @@ import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {join, relative} from "node:path";
 import {SourceError} from "../../errors.js";
 import {parsePythonJson} from "../../json/python-json.js";
-import {decodeConfig, decodeSummary, numericValue} from "../../model/decode-fields.js";
-import {flattenObject, isPlainObject} from "../../model/flatten.js";
+import {decodeConfig, decodeSummary} from "../../model/decode-fields.js";
+import {isPlainObject} from "../../model/flatten.js";
+import {emitHistoryRow} from "../../model/history-row.js";
 import type {HistoryPoint, HistoryStats, RunRecord, RunSource} from "../../model/run-record.js";
 
 /**
@@ -141,19 +142,7 @@ export function readHistory(run: RunDir, emit: (point: HistoryPoint) => void): H
     if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
       throw new SourceError(run.historyFile, `"_step" should be a non-negative integer, got ${JSON.stringify(step)}`, lineNumber);
     }
-    const runtimeSeconds = typeof row._runtime === "number" ? row._runtime : null;
-    const wallTimeSeconds = typeof row._timestamp === "number" ? row._timestamp : null;
-    stats.rows++;
-    if (stats.lastStep === null || step > stats.lastStep) stats.lastStep = step;
-    flattenObject(row, (metric, value) => {
-      if (metric.startsWith("_") || value === null || value === undefined) return;
-      const numeric = numericValue(value);
-      if (numeric === undefined) {
-        stats.skippedValues++;
-        return;
-      }
-      emit({step, metric, value: numeric, runtimeSeconds, wallTimeSeconds});
-    });
+    emitHistoryRow(row, step, stats, emit);
   }
   return stats;
 }

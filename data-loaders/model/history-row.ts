@@ -1,0 +1,23 @@
+import {numericValue} from "./decode-fields.js";
+import {flattenObject} from "./flatten.js";
+import type {HistoryPoint, HistoryStats} from "./run-record.js";
+
+/**
+ * Emit the numeric values of one logged history row (keys starting with `_` are bookkeeping, not
+ * metrics; non-numeric values are counted, not dropped silently).
+ */
+export function emitHistoryRow(row: Record<string, unknown>, step: number, stats: HistoryStats, emit: (point: HistoryPoint) => void): void {
+  const runtimeSeconds = typeof row._runtime === "number" ? row._runtime : null;
+  const wallTimeSeconds = typeof row._timestamp === "number" ? row._timestamp : null;
+  stats.rows++;
+  if (stats.lastStep === null || step > stats.lastStep) stats.lastStep = step;
+  flattenObject(row, (metric, value) => {
+    if (metric.startsWith("_") || value === null || value === undefined) return;
+    const numeric = numericValue(value);
+    if (numeric === undefined) {
+      stats.skippedValues++;
+      return;
+    }
+    emit({step, metric, value: numeric, runtimeSeconds, wallTimeSeconds});
+  });
+}
