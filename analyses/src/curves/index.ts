@@ -1,0 +1,1 @@
+export {iqmCurves, type IqmCurveOptions, type IqmCurvePoint, type IqmCurve, type IqmCurvesResult} from "./iqm-curve.js";
