@@ -59,8 +59,8 @@ function realRecordLog(targetBytes: number): Buffer {
   return writeLog(payloads);
 }
 
-function wideRowLog(rows: number, metrics = 60): Buffer {
-  const payloads: Uint8Array[] = [runRecord({runId: "bench02", project: "bench"})];
+function wideRowLog(rows: number, metrics = 60, runId = "bench02"): Buffer {
+  const payloads: Uint8Array[] = [runRecord({runId, project: "bench"})];
   let x = 0.123456789;
   for (let step = 0; step < rows; step++) {
     const items = [
@@ -122,4 +122,50 @@ export async function benchWandbOffline(runs = 7): Promise<WandbOfflineBench> {
     framing = Math.min(framing, (performance.now() - started) / 1000);
   }
   return {...r, framingMBPerSecond: real.length / 1e6 / framing, wide: w, loadAverage: loadavg()[0], runs};
+}
+
+export interface OfflineToParquetBench {
+  runs: number;
+  historyValues: number;
+  decodeSeconds: number;
+  workspaceSeconds: number;
+  valuesPerSecond: number;
+  ratioToDecode: number;
+}
+
+/**
+ * End to end: offline run folders (offline-run-NAME/run-ID.wandb) → Parquet workspace, against decoding the
+ * same logs alone, measured in the same run. Values = numeric history values written to `history`.
+ */
+export async function benchOfflineToParquet(runCount = 8, rowsPerRun = 8000, metrics = 60): Promise<OfflineToParquetBench> {
+  const {mkdtempSync, mkdirSync, writeFileSync, rmSync} = await import("node:fs");
+  const {tmpdir} = await import("node:os");
+  const {join} = await import("node:path");
+  const {ensureWorkspace} = await import("../data-loaders/workspace/ensure-workspace.js");
+  const root = mkdtempSync(join(tmpdir(), "runlens-offline-bench-"));
+  const logs: Buffer[] = [];
+  for (let i = 0; i < runCount; i++) {
+    const dir = join(root, `offline-run-20260101_000000-bench${i}`);
+    mkdirSync(dir);
+    const bytes = wideRowLog(rowsPerRun, metrics, `bench${String(i).padStart(2, "0")}`);
+    logs.push(bytes);
+    writeFileSync(join(dir, `run-bench${String(i).padStart(2, "0")}.wandb`), bytes);
+  }
+  try {
+    let decodeSeconds = Infinity;
+    let workspaceSeconds = Infinity;
+    let values = 0;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let started = performance.now();
+      for (const log of logs) readOfflineRunLog(log);
+      decodeSeconds = Math.min(decodeSeconds, (performance.now() - started) / 1000);
+      started = performance.now();
+      const workspace = await ensureWorkspace({kind: "offline", path: root, label: "bench"}, {root: join(root, "ws"), force: true});
+      workspaceSeconds = Math.min(workspaceSeconds, (performance.now() - started) / 1000);
+      values = workspace.counts!.historyValues;
+    }
+    return {runs: runCount, historyValues: values, decodeSeconds, workspaceSeconds, valuesPerSecond: values / workspaceSeconds, ratioToDecode: workspaceSeconds / decodeSeconds};
+  } finally {
+    rmSync(root, {recursive: true, force: true});
+  }
 }

@@ -2,6 +2,7 @@ import {DuckDBInstance, DOUBLE, INTEGER, LIST, VARCHAR, listValue, type DuckDBAp
 import {parseMetricName} from "@runlens/analyses";
 import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../model/run-record.js";
 import {ChunkAppender} from "./chunk-appender.js";
+import {HistoryBuffer} from "./history-buffer.js";
 import {structFieldNames, textOf, unifyFieldType, type FieldType} from "./field-types.js";
 import {quoteIdentifier, quoteLiteral} from "./sql-names.js";
 
@@ -48,14 +49,14 @@ function appendNumber(appender: DuckDBAppender, value: number | null): void {
 async function createTables(connection: DuckDBConnection): Promise<void> {
   await connection.run(`
     CREATE TABLE history_raw (run_index INTEGER, step DOUBLE, metric_index INTEGER, value DOUBLE, runtime_s DOUBLE, wall_time_s DOUBLE);
-    CREATE TABLE run_ids (run_index INTEGER, run_id VARCHAR);
+
     CREATE TABLE runs_base (
       run_id VARCHAR, source VARCHAR, entity VARCHAR, project VARCHAR, name VARCHAR, state VARCHAR,
       "group" VARCHAR, job_type VARCHAR, tags VARCHAR[], created_at VARCHAR, heartbeat_at VARCHAR,
       url VARCHAR, notes VARCHAR, last_step DOUBLE, n_history_rows DOUBLE, n_skipped_values DOUBLE, summary_runtime_s DOUBLE
     );
     CREATE TABLE fields (run_id VARCHAR, target VARCHAR, key VARCHAR, v_bool BOOLEAN, v_int DOUBLE, v_double DOUBLE, v_list DOUBLE[], v_text VARCHAR);
-    CREATE TABLE metric_names (metric_index INTEGER, metric VARCHAR, kind VARCHAR, layer VARCHAR, layer_type VARCHAR, layer_index INTEGER);
+    CREATE TABLE metric_names (metric VARCHAR, kind VARCHAR, layer VARCHAR, layer_type VARCHAR, layer_index INTEGER, n_runs BIGINT, n_values BIGINT, n_nonfinite BIGINT);
   `);
 }
 
@@ -95,6 +96,14 @@ function appendFields(appender: DuckDBAppender, run: RunRecord, target: "config"
   }
 }
 
+/**
+ * A constant list literal of codes (run ids, metric names) indexed by their integer code. A projection
+ * keeps the appended (already sorted) row order, which a join would not promise.
+ */
+function codeList(names: string[]): string {
+  return names.length === 0 ? "[]::VARCHAR[]" : `[${names.map(quoteLiteral).join(", ")}]`;
+}
+
 /** `struct_pack(...)` over the long `fields` table, one typed field per key. */
 function structSelect(target: "config" | "summary", types: Map<string, FieldType>): string {
   const names = structFieldNames([...types.keys()]);
@@ -116,7 +125,8 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
   const connection = await instance.connect();
   try {
     await createTables(connection);
-    const {runs} = input;
+    // Run order = run_index order: the history is sorted on it.
+    const runs = [...input.runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
     const configTypes = fieldTypes(runs, "config");
     const summaryTypes = fieldTypes(runs, "summary");
     const history = new ChunkAppender(await connection.createAppender("history_raw"), [INTEGER, DOUBLE, INTEGER, DOUBLE, DOUBLE, DOUBLE]);
@@ -125,18 +135,22 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
     let historyRows = 0;
     let historyValues = 0;
     let skippedValues = 0;
-    // History is appended with integer codes for run and metric (strings cost far more per call) and
-    // decoded by a join when the Parquet file is written.
-    const metricIndex = new Map<string, number>();
+    // History is appended with integer codes for run and metric (strings cost far more per call), one
+    // run at a time in table order, and decoded by a projection when the Parquet file is written.
+    const buffer = new HistoryBuffer(history);
+    const metricNames: string[] = [];
+    const metricName = (code: number): string => {
+      if (metricNames.length < buffer.metricCodes.size) metricNames.splice(0, metricNames.length, ...buffer.metricCodes.keys());
+      return metricNames[code];
+    };
     const started = Date.now();
     let lastReport = started;
     for (const [index, run] of runs.entries()) {
       const stats = input.readHistory(run, (point) => {
-        let metric = metricIndex.get(point.metric);
-        if (metric === undefined) metricIndex.set(point.metric, (metric = metricIndex.size));
-        history.row(index, point.step, metric, point.value, point.runtimeSeconds, point.wallTimeSeconds);
+        buffer.add(point);
         historyValues++;
       });
+      buffer.flushRun(index, metricName);
       historyRows += stats.rows;
       skippedValues += stats.skippedValues;
       base.appendVarchar(run.runId);
@@ -161,23 +175,20 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
     history.close();
     base.closeSync();
     fields.closeSync();
-    const ids = await connection.createAppender("run_ids");
-    for (const [index, run] of runs.entries()) {
-      ids.appendInteger(index);
-      ids.appendVarchar(run.runId);
-      ids.endRow();
-    }
-    ids.closeSync();
     const names = await connection.createAppender("metric_names");
-    for (const [metric, index] of metricIndex) {
+    const catalog = [...buffer.metricCodes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [metric, code] of catalog) {
       const parsed = parseMetricName(metric);
-      names.appendInteger(index);
+      const totals = buffer.totals[code];
       names.appendVarchar(metric);
       names.appendVarchar(parsed.kind);
       appendNullable(names, parsed.layer);
       appendNullable(names, parsed.layerType);
       if (parsed.layerIndex === null) names.appendNull();
       else names.appendInteger(parsed.layerIndex);
+      names.appendBigInt(BigInt(totals.runs));
+      names.appendBigInt(BigInt(totals.values));
+      names.appendBigInt(BigInt(totals.nonFinite));
       names.endRow();
     }
     names.closeSync();
@@ -196,21 +207,15 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
         ORDER BY b.run_id
       ) TO ${target("runs")} (FORMAT parquet);
       COPY (
-        SELECT r.run_id, CAST(h.step AS BIGINT) AS step, n.metric, h.value, h.runtime_s,
-          make_timestamp(CAST(round(h.wall_time_s * 1e6) AS BIGINT)) AS wall_time
-        FROM history_raw h JOIN run_ids r USING (run_index) JOIN metric_names n USING (metric_index)
-        ORDER BY r.run_id, n.metric, step
+        SELECT ${codeList(runs.map((run) => run.runId))}[run_index + 1] AS run_id, CAST(step AS BIGINT) AS step,
+          ${codeList([...buffer.metricCodes.keys()])}[metric_index + 1] AS metric, value, runtime_s,
+          make_timestamp(CAST(round(wall_time_s * 1e6) AS BIGINT)) AS wall_time
+        FROM history_raw
       ) TO ${target("history")} (FORMAT parquet, ROW_GROUP_SIZE 122880);
-      COPY (
-        SELECT n.metric, n.kind, n.layer, n.layer_type, n.layer_index,
-          count(DISTINCT h.run_index) AS n_runs, count(*) AS n_values,
-          count(*) FILTER (WHERE NOT isfinite(h.value)) AS n_nonfinite
-        FROM metric_names n JOIN history_raw h USING (metric_index)
-        GROUP BY ALL ORDER BY n.metric
-      ) TO ${target("metrics")} (FORMAT parquet);
+      COPY (SELECT * FROM metric_names) TO ${target("metrics")} (FORMAT parquet);
     `);
-    progress(`wrote ${runs.length} runs, ${historyValues.toLocaleString("en-US")} history values, ${metricIndex.size} metrics in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return {runs: runs.length, historyRows, historyValues, skippedValues, metrics: metricIndex.size};
+    progress(`wrote ${runs.length} runs, ${historyValues.toLocaleString("en-US")} history values, ${buffer.metricCodes.size} metrics in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return {runs: runs.length, historyRows, historyValues, skippedValues, metrics: buffer.metricCodes.size};
   } finally {
     connection.closeSync();
     instance.closeSync();

@@ -110,6 +110,17 @@ describe("sample workspace: history", () => {
     expect(Number(row.distinct_steps)).toBe(6609);
   });
 
+  it("is stored sorted by run_id, metric, step (readers can rely on the order)", async () => {
+    const [row] = await queryParquet<{unsorted: bigint}>(`
+      SELECT count(*) AS unsorted FROM (
+        SELECT run_id, metric, step,
+               lag(run_id) OVER w AS prev_run, lag(metric) OVER w AS prev_metric, lag(step) OVER w AS prev_step
+        FROM (SELECT *, row_number() OVER () AS position FROM ${history})
+        WINDOW w AS (ORDER BY position))
+      WHERE prev_run IS NOT NULL AND (run_id, metric, step) < (prev_run, prev_metric, prev_step)`);
+    expect(Number(row.unsorted)).toBe(0);
+  });
+
   it("stores each numeric value once, long and exact (258,467 values)", async () => {
     const [row] = await queryParquet<{n: bigint; dups: bigint}>(
       `SELECT count(*) AS n, count(*) - count(DISTINCT (run_id, step, metric)) AS dups FROM ${history}`
