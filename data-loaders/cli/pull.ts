@@ -8,11 +8,12 @@ import {PROJECT_ROOT, resolveSources} from "../sources/resolve-source.js";
 import {WandbApi, isWandbApiError} from "../sources/wandb-api/index.js";
 import {ensureWorkspace} from "../workspace/ensure-workspace.js";
 
-const USAGE = `usage: runlens pull [--project ENTITY/PROJECT]... [--filter JSON] [--config FILE] [--concurrency N] [--no-workspace]
+const USAGE = `usage: runlens pull [--project ENTITY/PROJECT]... [--filter JSON] [--config FILE] [--concurrency N] [--parquet-export] [--no-workspace]
 
 Pulls every W&B project named by --project, the config file's "sources" or WANDB_ENTITY/WANDB_PROJECT into
 the local cache (only runs changed since the last pull, only steps beyond the cached ones), then rebuilds
-the workspace. The API key comes from WANDB_API_KEY or ~/.netrc; WANDB_BASE_URL selects the server.`;
+the workspace. --parquet-export reads new runs from W&B's parquet history export (where the server
+offers it) instead of paging through step windows. The API key comes from WANDB_API_KEY or ~/.netrc; WANDB_BASE_URL selects the server.`;
 
 function log(line: string): void {
   process.stderr.write(`runlens: ${line}\n`);
@@ -29,6 +30,7 @@ export async function pullCommand(args: string[]): Promise<number> {
         config: {type: "string"},
         concurrency: {type: "string"},
         "no-workspace": {type: "boolean"},
+        "parquet-export": {type: "boolean"},
         help: {type: "boolean"}
       }
     }).values;
@@ -74,6 +76,7 @@ export async function pullCommand(args: string[]): Promise<number> {
           filters: project.filters ?? filters,
           order: project.order,
           concurrency,
+          useParquetExport: options["parquet-export"] ?? false,
           cacheRoot: projectCacheDir(config, project.entity, project.project)
         })
       );

@@ -6,6 +6,8 @@ export interface PullApi {
   listRuns(options: {entity: string; project: string; filters?: Record<string, unknown> | null; order?: string | null}): AsyncIterable<Record<string, unknown>>;
   history(entity: string, project: string, runName: string, options: {minStep: number; lastStep?: number}): AsyncIterable<{rows: Record<string, unknown>[]}>;
   runUrl(entity: string, project: string, runName: string): string;
+  /** Complete history from the server's parquet export plus its live tail, where the server offers it. */
+  historyFromExports?(entity: string, project: string, runName: string, options: {minStep: number}): Promise<Record<string, unknown>[]>;
 }
 
 export interface PullOptions {
@@ -15,6 +17,11 @@ export interface PullOptions {
   order?: string | null;
   cacheRoot: string;
   concurrency?: number;
+  /**
+   * Read a run's first pull from the parquet history export (one download per file instead of one request
+   * per step window). Incremental pulls always use step windows: they fetch only the new steps.
+   */
+  useParquetExport?: boolean;
   sink?: ProgressSink;
 }
 
@@ -84,7 +91,13 @@ export async function pullProject(api: PullApi, options: PullOptions): Promise<P
     let rows = 0;
     const serverLastStep = (node.historyKeys as {lastStep?: unknown} | undefined)?.lastStep;
     const window = {minStep: lastStep === null ? 0 : lastStep + 1, ...(typeof serverLastStep === "number" ? {lastStep: serverLastStep} : {})};
-    for await (const page of api.history(options.entity, options.project, runName, window)) {
+    const pages: AsyncIterable<{rows: Record<string, unknown>[]}> =
+      options.useParquetExport && lastStep === null && api.historyFromExports
+        ? (async function* () {
+            yield {rows: await api.historyFromExports!(options.entity, options.project, runName, {minStep: 0})};
+          })()
+        : api.history(options.entity, options.project, runName, window);
+    for await (const page of pages) {
       const fresh = page.rows.filter((row) => typeof row._step === "number" && (lastStep === null || row._step > lastStep));
       fresh.sort((a, b) => (a._step as number) - (b._step as number));
       cache.appendHistory(file, fresh);

@@ -69,6 +69,16 @@ describe("pull from a fake W&B server", () => {
     await fake.stop();
   });
 
+  it("reads new runs from the parquet history export when asked, with the same result", async () => {
+    fake = await startFakeWandb();
+    const cacheRoot = tempDir();
+    await pullProject(api(fake), {entity: "fp8-lab", project: "altgrad", cacheRoot, sink: quiet, useParquetExport: true});
+    expect(fake.stats.byOperation.HistoryPage ?? 0).toBe(0);
+    expect(fake.stats.byOperation.RunParquetHistory).toBe(80);
+    expect(await differences(sample, await pulledWorkspace(cacheRoot))).toEqual({runs: 0, history: 0, metrics: 0});
+    await fake.stop();
+  });
+
   it("loses nothing in a storm of 429s (Retry-After), 5xx, dropped connections and malformed bodies", async () => {
     fake = await startFakeWandb({
       faults: {rate: 0.35, seed: 7, kinds: ["rate-limit", "server-error", "drop", "reset", "malformed"], retryAfter: "0"}
