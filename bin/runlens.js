@@ -5,6 +5,7 @@ import {register} from "tsx/esm/api";
 register();
 
 const COMMANDS = {
+  artifacts: ["../data-loaders/cli/artifacts.ts", "artifactsCommand", "download W&B artifacts (checkpoints, analysis outputs), list a run's artifacts"],
   pull: ["../data-loaders/cli/pull.ts", "pullCommand", "pull W&B projects into the local cache, then rebuild the workspace"],
   workspace: ["../data-loaders/cli/workspace.ts", "workspaceCommand", "build the Parquet workspace from the configured sources"]
 };

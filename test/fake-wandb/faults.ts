@@ -6,7 +6,8 @@ export type FaultKind =
   | "drop" // headers + half the body, then the socket is destroyed
   | "reset" // socket destroyed before any response
   | "slow" // the normal response, after `slowMs`
-  | "malformed"; // 200 with a truncated JSON body
+  | "malformed" // 200 with a truncated JSON body (storage: a clean but short body)
+  | "corrupt"; // storage downloads only: the full body with one byte flipped (never picked at random unless listed in kinds)
 
 export const ALL_FAULTS: FaultKind[] = ["rate-limit", "server-error", "drop", "reset", "slow", "malformed"];
 
@@ -44,6 +45,10 @@ export interface ScriptedFault {
   retryAfter?: string | null;
   slowMs?: number;
   status?: number;
+  /** Only a request whose target (storage: the artifact file path) contains this string consumes the entry. */
+  target?: string;
+  /** drop: bytes of the body sent before the socket is destroyed; corrupt: offset (in the body) of the flipped byte. Default: half the body. */
+  atByte?: number;
 }
 
 export interface FaultDecision {
@@ -51,6 +56,7 @@ export interface FaultDecision {
   retryAfter: string | null;
   slowMs: number;
   status: number;
+  atByte: number | null;
 }
 
 export class FaultPlan {
@@ -74,8 +80,12 @@ export class FaultPlan {
     return this.#script.length;
   }
 
-  decide(operation: string, body: string): FaultDecision | null {
-    const index = this.#script.findIndex((entry) => entry === null || entry.operation === undefined || entry.operation === operation);
+  decide(operation: string, body: string, target?: string): FaultDecision | null {
+    const index = this.#script.findIndex(
+      (entry) =>
+        entry === null ||
+        ((entry.operation === undefined || entry.operation === operation) && (entry.target === undefined || (target !== undefined && target.includes(entry.target))))
+    );
     if (index !== -1) {
       const [entry] = this.#script.splice(index, 1);
       if (entry === null) return null;
@@ -102,7 +112,8 @@ export class FaultPlan {
       kind,
       retryAfter: entry.retryAfter !== undefined ? entry.retryAfter : defaults?.retryAfter !== undefined ? defaults.retryAfter : "0",
       slowMs: entry.slowMs ?? defaults?.slowMs ?? 200,
-      status: entry.status ?? statuses[Math.floor(this.#rng() * statuses.length)]
+      status: entry.status ?? statuses[Math.floor(this.#rng() * statuses.length)],
+      atByte: entry.atByte ?? null
     };
   }
 }

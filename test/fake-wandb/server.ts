@@ -5,7 +5,7 @@
  * embedded sample). Checks the Basic-auth key, injects faults on demand, counts requests per operation, and
  * lets a test append history rows to a run while it is being pulled.
  */
-import {createHmac, randomBytes} from "node:crypto";
+import {createHash, createHmac, randomBytes} from "node:crypto";
 import {existsSync, readdirSync, readFileSync} from "node:fs";
 import {createServer, type IncomingMessage, type ServerResponse} from "node:http";
 import type {AddressInfo, Socket} from "node:net";
@@ -14,11 +14,14 @@ import {fileURLToPath} from "node:url";
 import {Bool, Float64, Int64, Table, tableToIPC, Utf8, vectorFromArray, type Vector} from "apache-arrow";
 import {Table as WasmTable, writeParquet} from "parquet-wasm/node";
 import {parsePythonJson} from "../../data-loaders/json/python-json.js";
+import {FakeArtifactStore, parseRange, signStoragePath, type FakeArtifactSpec, type FakeArtifactVersion} from "./artifacts.js";
 import {FaultPlan, type FaultDecision, type FaultKind, type FaultOptions, type ScriptedFault} from "./faults.js";
 import {FilterError, matchFilter, orderRuns, type FilterableRun} from "./filters.js";
 import {stringifyPythonJson} from "./python-json.js";
 
 export type {FaultKind, FaultOptions, ScriptedFault} from "./faults.js";
+export {GROKKING_RESULTS_DIR, fakeManifestDigest, grokkingArtifacts} from "./artifacts.js";
+export type {FakeArtifactSpec, FakeArtifactVersion} from "./artifacts.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const SAMPLE_DIR = join(REPO_ROOT, "sample", "altgrad-fp8");
@@ -51,6 +54,29 @@ export interface FakeWandbOptions {
   exported?: boolean;
   /** Viewer fields (username/entity). */
   viewer?: {username?: string; entity?: string};
+  /** Artifact versions to serve (each spec adds the next version of its collection). */
+  artifacts?: FakeArtifactSpec[];
+  /** Storage GETs honour `Range: bytes=…` (206/416) — default true; false = always 200 with the whole file. */
+  storageRanges?: boolean;
+  /** Throttle every storage response body to this many bytes/s (kill/resume tests). */
+  storageBytesPerSecond?: number;
+  /** Lifetime of presigned storage URLs, ms (default 1 h); an expired URL gets 403 AccessDenied. */
+  storageUrlTtlMs?: number;
+  /** false: GetArtifactMembershipFileUrls fails like an old server (clients fall back to ArtifactFileUrls). */
+  membershipFiles?: boolean;
+}
+
+export interface StorageRequestLog {
+  operation: "ArtifactFileDownload" | "ArtifactManifestDownload";
+  /** Artifact file path (or "wandb_manifest.json"). */
+  file: string;
+  range: string | null;
+  /** Whether the request carried an Authorization header (it never should: presigned URLs). */
+  authorization: boolean;
+  status: number;
+  /** Body bytes written (before a drop). */
+  bytes: number;
+  fault: FaultKind | null;
 }
 
 export interface HistoryRequestLog {
@@ -79,6 +105,8 @@ export interface FakeWandbStats {
   /** Requests being handled right now / the most at any moment (checks client-side concurrency limits). */
   inFlight: number;
   maxInFlight: number;
+  /** Every GET under /storage/ (manifests and artifact files). */
+  storage: StorageRequestLog[];
 }
 
 class FakeRun implements FilterableRun {
@@ -268,7 +296,11 @@ export class FakeWandbServer {
   url = "";
   readonly stats: FakeWandbStats = FakeWandbServer.emptyStats();
   readonly faults = new FaultPlan();
+  readonly artifacts = new FakeArtifactStore();
   readonly #options: FakeWandbOptions;
+  #storageRate: number | undefined;
+  /** Storage URLs carry the generation they were issued in; expireStorageUrls() bumps it. */
+  #storageGeneration = 0;
   /** "entity/project" → run name → run, in load order (createdAt, then name). */
   readonly #projects = new Map<string, Map<string, FakeRun>>();
   readonly #server = createServer((request, response) => this.#handle(request, response));
@@ -282,6 +314,8 @@ export class FakeWandbServer {
     this.#load(options.runsDir ?? SAMPLE_DIR);
     if (options.faults) this.faults.setRandom(options.faults);
     if (options.script) this.faults.setScript(options.script);
+    for (const spec of options.artifacts ?? []) this.artifacts.add(spec);
+    this.#storageRate = options.storageBytesPerSecond;
     this.#server.on("connection", (socket) => {
       this.#sockets.add(socket);
       socket.on("close", () => this.#sockets.delete(socket));
@@ -289,7 +323,7 @@ export class FakeWandbServer {
   }
 
   static emptyStats(): FakeWandbStats {
-    return {requests: 0, byOperation: {}, faults: {}, unauthorized: 0, served: {}, history: [], historyRowsServed: 0, bytesServed: 0, basicUsers: [], userAgents: [], inFlight: 0, maxInFlight: 0};
+    return {requests: 0, byOperation: {}, faults: {}, unauthorized: 0, served: {}, history: [], historyRowsServed: 0, bytesServed: 0, basicUsers: [], userAgents: [], inFlight: 0, maxInFlight: 0, storage: []};
   }
 
   resetStats(): void {
@@ -356,6 +390,21 @@ export class FakeWandbServer {
       if (run) return run;
     }
     throw new Error(`fake W&B: no run ${runName}`);
+  }
+
+  /** Change the per-response storage throttle (bytes/s; undefined = full speed). */
+  setStorageThrottle(bytesPerSecond: number | undefined): void {
+    this.#storageRate = bytesPerSecond;
+  }
+
+  /** Every storage URL handed out so far now answers 403 "Request has expired" (presigned URL expiry). */
+  expireStorageUrls(): void {
+    this.#storageGeneration++;
+  }
+
+  /** Serve a folder as the next version of an artifact collection. */
+  addArtifact(spec: FakeArtifactSpec): FakeArtifactVersion {
+    return this.artifacts.add(spec);
   }
 
   /** The stored run node (mutable; for tests that change state etc.). */
@@ -458,6 +507,10 @@ export class FakeWandbServer {
   #respond(request: IncomingMessage, response: ServerResponse, body: string): void {
     if (request.method === "GET" && (request.url ?? "").startsWith("/files/")) {
       this.#download(request, response);
+      return;
+    }
+    if (request.method === "GET" && (request.url ?? "").startsWith("/storage/")) {
+      this.#storage(request, response);
       return;
     }
     if (request.method !== "POST" || (request.url ?? "").split("?")[0] !== "/graphql") {
@@ -574,6 +627,204 @@ export class FakeWandbServer {
     response.end(bytes);
   }
 
+  // -------------------------------------------------------------------------------------- artifacts
+
+  #projectExists(entity: unknown, project: unknown): boolean {
+    return this.#project(entity, project) !== undefined || this.artifacts.hasProject(String(entity), String(project));
+  }
+
+  /** A presigned-looking URL on this server: expiry + HMAC signature in the query string, no auth needed. */
+  #storageUrl(path: string): string {
+    const expires = Date.now() + (this.#options.storageUrlTtlMs ?? 3_600_000);
+    const generation = this.#storageGeneration;
+    return `${this.url}${path}?X-Expires=${expires}&X-Gen=${generation}&X-Signature=${signStoragePath(this.#secret, `${path}\n${generation}`, expires)}`;
+  }
+
+  #fileUrl(version: FakeArtifactVersion, file: {path: string; md5hex: string}): string {
+    return this.#storageUrl(`/storage/files/${encodeURIComponent(version.id)}/${file.md5hex}/${file.path.split("/").map(encodeURIComponent).join("/")}`);
+  }
+
+  #filesConnection(version: FakeArtifactVersion, variables: Record<string, unknown>): Record<string, unknown> {
+    const perPage = Math.min(Number(variables.perPage ?? 50), this.#options.maxPerPage ?? 1000);
+    if (!Number.isInteger(perPage) || perPage < 1) throw new FilterError(`invalid first: ${String(variables.perPage)}`);
+    const offset = decodeCursor(variables.cursor);
+    const page = version.files.slice(offset, offset + perPage);
+    const end = offset + page.length;
+    return {
+      pageInfo: {__typename: "PageInfo", endCursor: page.length ? encodeCursor(end) : null, hasNextPage: end < version.files.length},
+      edges: page.map((file) => ({node: {name: file.path, directUrl: this.#fileUrl(version, file)}}))
+    };
+  }
+
+  #artifactOperation(operation: string, variables: Record<string, unknown>): HttpAnswer {
+    const ok = (data: unknown) => new HttpAnswer(200, JSON.stringify({data}));
+    const entity = String(variables.entity ?? variables.entityName);
+    const project = String(variables.project ?? variables.projectName);
+    switch (operation) {
+      case "ArtifactMembershipByName": {
+        if (!this.#projectExists(entity, project)) return ok({project: null});
+        const version = this.artifacts.resolve(entity, project, String(variables.name));
+        return ok({project: {artifactCollectionMembership: version ? this.artifacts.membership(version) : null}});
+      }
+      case "FetchArtifactManifest": {
+        const version = this.artifacts.byId.get(String(variables.id));
+        if (!version) return ok({artifact: null});
+        const url = this.#storageUrl(`/storage/manifests/${encodeURIComponent(version.id)}/wandb_manifest.json`);
+        return ok({artifact: {currentManifest: {file: {directUrl: url}}}});
+      }
+      case "GetArtifactMembershipFileUrls":
+      case "ArtifactCollectionMembershipFileUrls": {
+        if (this.#options.membershipFiles === false) return graphqlError(400, 'Cannot query field "artifactMembership" on type "ArtifactCollection".');
+        if (!this.#projectExists(entity, project)) return ok({project: null});
+        const name = String(variables.collection ?? variables.artifactName);
+        if (!this.artifacts.collections.has(`${entity}/${project}/${name}`)) return ok({project: {artifactCollection: null}});
+        const version = this.artifacts.resolveAlias(entity, project, name, String(variables.alias ?? variables.artifactVersionIndex));
+        return ok({project: {artifactCollection: {artifactMembership: version ? {files: this.#filesConnection(version, variables)} : null}}});
+      }
+      case "ArtifactFileUrls":
+      case "GetArtifactFileUrls": {
+        const version = this.artifacts.byId.get(String(variables.id));
+        return ok({artifact: version ? {files: this.#filesConnection(version, variables)} : null});
+      }
+      default: {
+        // RunOutputArtifacts / RunInputArtifacts
+        if (!this.#projectExists(entity, project)) return ok({project: null});
+        const runName = String(variables.run ?? variables.runName ?? variables.name);
+        if (!this.#project(entity, project)?.has(runName)) return ok({project: {run: null}});
+        const all = this.artifacts.ofRun(entity, project, runName, operation === "RunOutputArtifacts" ? "output" : "input");
+        const perPage = Math.min(Number(variables.perPage ?? 50), this.#options.maxPerPage ?? 1000);
+        const offset = decodeCursor(variables.cursor);
+        const page = all.slice(offset, offset + perPage);
+        const end = offset + page.length;
+        return ok({
+          project: {
+            run: {
+              artifacts: {
+                totalCount: all.length,
+                pageInfo: {__typename: "PageInfo", endCursor: page.length ? encodeCursor(end) : null, hasNextPage: end < all.length},
+                edges: page.map((version) => ({node: this.artifacts.fragment(version)}))
+              }
+            }
+          }
+        });
+      }
+    }
+  }
+
+  /**
+   * GET of a presigned storage URL (manifest or artifact file). Checks signature and expiry (never the
+   * Authorization header, which it records), honours a single `Range: bytes=…` (206 / 416) unless
+   * storageRanges is false, and applies faults: 429/5xx/reset, drop (part of the body, then the socket is
+   * destroyed), malformed (a clean but short body), corrupt (one byte flipped), slow.
+   */
+  #storage(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? "/", "http://fake");
+    const path = url.pathname;
+    const manifestMatch = /^\/storage\/manifests\/([^/]+)\/wandb_manifest\.json$/.exec(path);
+    const fileMatch = /^\/storage\/files\/([^/]+)\/([0-9a-f]{32})\/(.+)$/.exec(path);
+    const operation = manifestMatch ? "ArtifactManifestDownload" : "ArtifactFileDownload";
+    this.#count(this.stats.byOperation, operation);
+    const filePath = fileMatch ? fileMatch[3].split("/").map(decodeURIComponent).join("/") : "wandb_manifest.json";
+    const range = typeof request.headers.range === "string" ? request.headers.range : null;
+    const log: StorageRequestLog = {operation, file: filePath, range, authorization: request.headers.authorization !== undefined, status: 0, bytes: 0, fault: null};
+    this.stats.storage.push(log);
+    const xml = (status: number, code: string, message: string) => {
+      log.status = status;
+      this.#send(response, new HttpAnswer(status, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`, "application/xml"));
+    };
+    const expires = Number(url.searchParams.get("X-Expires"));
+    const generation = Number(url.searchParams.get("X-Gen"));
+    if ((!manifestMatch && !fileMatch) || url.searchParams.get("X-Signature") !== signStoragePath(this.#secret, `${path}\n${generation}`, expires)) {
+      return xml(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+    }
+    if (!Number.isFinite(expires) || Date.now() > expires || generation < this.#storageGeneration) return xml(403, "AccessDenied", "Request has expired");
+    const version = this.artifacts.byId.get(decodeURIComponent((manifestMatch ?? fileMatch)![1]));
+    let body: Buffer | undefined;
+    if (version && manifestMatch) body = Buffer.from(version.manifest);
+    else if (version && fileMatch) body = version.files.find((file) => file.path === filePath && file.md5hex === fileMatch[2])?.bytes;
+    if (!version || !body) return xml(404, "NoSuchKey", "The specified key does not exist.");
+    const fault = this.faults.decide(operation, `${path} ${range ?? ""}`, filePath);
+    log.fault = fault?.kind ?? null;
+    if (fault && ["reset", "rate-limit", "server-error"].includes(fault.kind)) {
+      log.status = fault.kind === "rate-limit" ? 429 : fault.kind === "server-error" ? fault.status : 0;
+      this.#failEarly(request, response, fault);
+      return;
+    }
+    if (fault) this.#count(this.stats.faults, fault.kind);
+    const size = body.length;
+    const headers: Record<string, string> = {"Content-Type": manifestMatch ? "application/json" : "application/octet-stream", ETag: `"${createHash("md5").update(body).digest("hex")}"`};
+    let status = 200;
+    if (this.#options.storageRanges !== false) {
+      headers["Accept-Ranges"] = "bytes";
+      const wanted = parseRange(range ?? undefined, size);
+      if (wanted === "unsatisfiable") {
+        log.status = 416;
+        this.#send(response, new HttpAnswer(416, ""), {"Content-Range": `bytes */${size}`});
+        return;
+      }
+      if (wanted) {
+        status = 206;
+        headers["Content-Range"] = `bytes ${wanted[0]}-${wanted[1]}/${size}`;
+        body = body.subarray(wanted[0], wanted[1] + 1);
+      }
+    }
+    if (fault?.kind === "corrupt" && body.length > 0) {
+      body = Buffer.from(body);
+      const at = Math.min(body.length - 1, fault.atByte ?? Math.floor(body.length / 2));
+      body[at] ^= 0xff;
+    }
+    let sendBytes = body.length;
+    let drop = false;
+    if (fault?.kind === "malformed") body = body.subarray(0, (sendBytes = Math.floor(body.length / 2)));
+    if (fault?.kind === "drop") {
+      drop = true;
+      sendBytes = Math.min(body.length, fault.atByte ?? Math.floor(body.length / 2));
+    }
+    if (!fault || fault.kind === "slow") this.#count(this.stats.served, operation);
+    headers["Content-Length"] = String(body.length);
+    log.status = status;
+    const delay = (this.#options.latencyMs ?? 0) + (fault?.kind === "slow" ? fault.slowMs : 0);
+    this.#later(delay, () => this.#streamBody(response, status, headers, body!, sendBytes, drop, log));
+  }
+
+  #later(ms: number, fn: () => void): void {
+    if (ms <= 0) return fn();
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  /** Write `body[0, limit)` (throttled when storageBytesPerSecond is set); then end, or destroy the socket when `drop`. */
+  #streamBody(response: ServerResponse, status: number, headers: Record<string, string>, body: Buffer, limit: number, drop: boolean, log: StorageRequestLog): void {
+    if (response.destroyed || response.writableEnded) return;
+    response.writeHead(status, headers);
+    const rate = this.#storageRate;
+    const chunk = rate ? Math.max(1024, Math.floor(rate / 20)) : 256 * 1024;
+    let offset = 0;
+    const step = () => {
+      if (response.destroyed) return;
+      if (offset >= limit) {
+        if (!drop) response.end();
+        else if (limit === 0) response.destroy();
+        return;
+      }
+      const end = Math.min(limit, offset + chunk);
+      const last = end >= limit;
+      const slice = body.subarray(offset, end);
+      this.stats.bytesServed += slice.length;
+      log.bytes += slice.length;
+      offset = end;
+      const flushed = response.write(slice, last && drop ? () => response.destroy() : undefined);
+      if (last) return drop ? undefined : void response.end();
+      if (rate) this.#later(Math.round((slice.length / rate) * 1000), step);
+      else if (flushed) setImmediate(step);
+      else response.once("drain", step);
+    };
+    step();
+  }
+
   // ------------------------------------------------------------------------------------- operations
 
   #execute(operation: string, query: string, variables: Record<string, unknown>): HttpAnswer {
@@ -615,6 +866,15 @@ export class FakeWandbServer {
       case "RunSampledHistory":
       case "SampledHistoryPage":
         return this.#sampledHistory(operation, variables);
+      case "ArtifactMembershipByName":
+      case "FetchArtifactManifest":
+      case "GetArtifactMembershipFileUrls":
+      case "ArtifactCollectionMembershipFileUrls":
+      case "ArtifactFileUrls":
+      case "GetArtifactFileUrls":
+      case "RunOutputArtifacts":
+      case "RunInputArtifacts":
+        return this.#artifactOperation(operation, variables);
       default:
         return graphqlError(400, `Cannot query operation "${operation}" on the fake W&B server`);
     }
@@ -763,6 +1023,7 @@ export interface FakeWandb {
   stop(): Promise<void>;
   appendHistory(runName: string, rows: Array<Record<string, unknown> | string>): void;
   addRun(entity: string, project: string, node: Record<string, unknown>, history?: Array<Record<string, unknown> | string>): void;
+  addArtifact(spec: FakeArtifactSpec): FakeArtifactVersion;
   exportHistory(runName: string): void;
   setFaults(options: FaultOptions | null): void;
   script(faults: Array<ScriptedFault | FaultKind | null>): void;
@@ -781,6 +1042,7 @@ export async function startFakeWandb(options: FakeWandbOptions = {}): Promise<Fa
     stop: () => server.stop(),
     appendHistory: (runName, rows) => server.appendHistory(runName, rows),
     addRun: (entity, project, node, history) => server.addRun(entity, project, node, history),
+    addArtifact: (spec) => server.addArtifact(spec),
     exportHistory: (runName) => server.exportHistory(runName),
     setFaults: (faults) => server.faults.setRandom(faults),
     script: (faults) => server.faults.setScript(faults),

@@ -8,6 +8,19 @@ import {getRun, listRuns, runCount, type ListRunsOptions, type RunNode} from "./
 import {runUrl} from "./run-url.js";
 import {getViewer, type Viewer} from "./viewer.js";
 import {downloadHistoryExports, fetchHistoryFromExports, parquetHistoryInfo, type ExportHistoryOptions, type ParquetHistoryInfo} from "./parquet-history.js";
+import {
+  downloadArtifact,
+  fetchArtifactManifest,
+  getArtifact,
+  listRunArtifacts,
+  parseArtifactPath,
+  type ArtifactDownloadResult,
+  type ArtifactInfo,
+  type ArtifactManifest,
+  type ArtifactPath,
+  type DownloadArtifactOptions,
+  type RunArtifactsOptions
+} from "./artifacts.js";
 
 export {ApiKey, DEFAULT_BASE_URL, normalizeBaseUrl, requireCredentials, resolveCredentials} from "./credentials.js";
 export type {Credentials, CredentialOptions, KeySource} from "./credentials.js";
@@ -35,6 +48,43 @@ export {
 } from "./parquet-history.js";
 export type {DownloadOptions, ExportHistoryOptions, ParquetHistoryInfo} from "./parquet-history.js";
 export type {Transport, TransportRequest, TransportResponse} from "./transport.js";
+export {
+  ARTIFACT_FILE_URLS_QUERY,
+  ARTIFACT_MEMBERSHIP_BY_NAME_QUERY,
+  ARTIFACT_MEMBERSHIP_FILE_URLS_QUERY,
+  ArtifactDownloadError,
+  ArtifactError,
+  FETCH_ARTIFACT_MANIFEST_QUERY,
+  RUN_INPUT_ARTIFACTS_QUERY,
+  RUN_OUTPUT_ARTIFACTS_QUERY,
+  displayUrl,
+  downloadArtifact,
+  entryTarget,
+  fetchArtifactFileUrls,
+  fetchArtifactManifest,
+  formatArtifactPath,
+  getArtifact,
+  globToRegExp,
+  listRunArtifacts,
+  manifestDigest,
+  md5FileBase64,
+  parseArtifactPath,
+  parseManifest,
+  partFiles,
+  pathFilter
+} from "./artifacts.js";
+export type {
+  ArtifactDownloadResult,
+  ArtifactErrorCode,
+  ArtifactInfo,
+  ArtifactManifest,
+  ArtifactPath,
+  ArtifactProgress,
+  DownloadArtifactOptions,
+  DownloadedFile,
+  ManifestEntry,
+  RunArtifactsOptions
+} from "./artifacts.js";
 export {getViewer} from "./viewer.js";
 export type {Viewer} from "./viewer.js";
 
@@ -139,6 +189,43 @@ export class WandbApi {
   /** Save a run's exported parquet files into `dir` (incomplete error while rows are still live, unless requireComplete: false). */
   downloadHistoryExports(entity: string, project: string, runName: string, dir: string, options: {requireComplete?: boolean; signal?: AbortSignal} = {}) {
     return downloadHistoryExports(this.client, entity, project, runName, dir, {timeoutMs: this.client.timeoutMs, fetch: this.#fetch, ...options});
+  }
+
+  /**
+   * `entity/project/name:alias` (or `project/name:alias`, `name:alias` with WANDB_ENTITY/WANDB_PROJECT, else the
+   * viewer's default entity) → the artifact version. Missing artifact or alias → ArtifactError "not-found".
+   */
+  async artifact(path: string | ArtifactPath, options: RequestOptions = {}): Promise<ArtifactInfo> {
+    return getArtifact(this.client, await this.#artifactPath(path, options), options);
+  }
+
+  /** The artifact versions a run logged (`direction: "input"`: the ones it used). */
+  runArtifacts(entity: string, project: string, runName: string, options: RunArtifactsOptions = {}): Promise<ArtifactInfo[]> {
+    return listRunArtifacts(this.client, entity, project, runName, options);
+  }
+
+  /** The manifest (files with sizes and base64 MD5 digests) of an artifact version. */
+  async artifactManifest(artifact: string | ArtifactPath | ArtifactInfo, options: RequestOptions = {}): Promise<ArtifactManifest> {
+    const info = typeof artifact === "object" && "id" in artifact ? artifact : await this.artifact(artifact, options);
+    return fetchArtifactManifest(this.client, info, {fetch: this.#fetch, idleTimeoutMs: this.client.timeoutMs, ...options});
+  }
+
+  /**
+   * Download an artifact's files (or those matching `filter`) into `dir`: bounded parallelism, `.part` files
+   * resumed with Range requests, size + MD5 verified before an atomic rename, files already correct skipped,
+   * no credentials sent to storage URLs.
+   */
+  async downloadArtifact(artifact: string | ArtifactPath | ArtifactInfo, dir: string, options: DownloadArtifactOptions = {}): Promise<ArtifactDownloadResult> {
+    const info = typeof artifact === "object" && "id" in artifact ? artifact : await this.artifact(artifact, {signal: options.signal});
+    return downloadArtifact(this.client, info, dir, {fetch: this.#fetch, ...options});
+  }
+
+  async #artifactPath(path: string | ArtifactPath, options: RequestOptions): Promise<ArtifactPath> {
+    if (typeof path !== "string") return path;
+    const segments = path.trim().split("/").length;
+    let entity = this.defaultEntity;
+    if (!entity && segments < 3) entity = (await this.viewer(options)).entity ?? null;
+    return parseArtifactPath(path, {entity, project: this.defaultProject});
   }
 
   viewer(options: RequestOptions = {}): Promise<Viewer> {
