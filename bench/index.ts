@@ -45,3 +45,9 @@ if (wanted("wandb-offline")) {
   row("logs → Parquet workspace", `${e2e.workspaceSeconds.toFixed(3)} s`, `${e2e.ratioToDecode.toFixed(2)}× the decode`);
   row("history values per second, end to end", Math.round(e2e.valuesPerSecond).toLocaleString("en-US"), "target ≥ 1,000,000/s");
 }
+
+if (wanted("checkpoints")) {
+  const {benchCheckpoints} = await import("./checkpoints.js");
+  console.log("\n# Checkpoint analyses: time per checkpoint against PyTorch on CPU (same run)");
+  await benchCheckpoints();
+}

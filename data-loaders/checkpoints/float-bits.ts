@@ -101,7 +101,7 @@ export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0]
  * A fresh copy of bytes[start, end) in its own (hence aligned) ArrayBuffer. Not `bytes.slice`: on a
  * Node Buffer that returns a view into the same memory.
  */
-export function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+export function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes.subarray(start, end));
 }
 

@@ -1,0 +1,15 @@
+export * from "./model.js";
+export {forward, type ForwardResult, type ForwardOptions} from "./forward.js";
+export {kernelModule} from "./wasm-kernels.js";
+export {fourierBasis, trigTables, type FourierBasis} from "./fourier.js";
+export {neuronFourierFractions, neuronSums, fractionsFromSums, type NeuronFourierFractions, type NeuronSums} from "./neuron-fourier.js";
+export {dominantByGap} from "./key-frequencies.js";
+export {crossEntropyRow, argmaxRow} from "./losses.js";
+export {CheckpointContext, createCheckpointContext, type CheckpointContextOptions, type Split} from "./context.js";
+export {defineAnalysis, type Analysis} from "./define.js";
+export * from "./registry.js";
+export {embedFourier, type EmbedFourierOptions, type EmbedFourierResult} from "./analyses/embed-fourier.js";
+export {neuronActivations, type NeuronActivationsOptions, type NeuronActivationsResult} from "./analyses/neuron-activations.js";
+export {neuronFrequencies, type NeuronFrequenciesResult} from "./analyses/neuron-frequencies.js";
+export {neuronClusters, type NeuronClustersOptions, type NeuronClustersResult} from "./analyses/neuron-clusters.js";
+export {progressMeasures, type ProgressMeasuresOptions, type ProgressMeasuresResult} from "./analyses/progress-measures.js";
