@@ -1,6 +1,6 @@
 // Observable Framework configuration for the runlens site.
 // The build must work offline: no CDN imports, no Google Fonts (globalStylesheets: []).
-import {existsSync, mkdirSync, readFileSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 
 // Offline builds. Framework 1.13 bundles its client (`/_observablehq/client.js`, `stdlib.js`) with
@@ -56,7 +56,29 @@ function seedNpmVersionCache(root: string): void {
   }
 }
 
+// Framework bundles each node_modules import once per name@version into
+// `<root>/.observablehq/cache/_node/<name>@<version>/` and never rebuilds it (framework/src/node.ts,
+// resolveNodeImportInternal: "if (existsSync(outputPath)) return"). Our own workspace package
+// @runlens/analyses keeps version 0.1.0 while its code changes, so a stale bundle would serve old
+// analyses to the pages. Drop the cached bundle whenever analyses/dist is newer than it.
+function mtimes(dir: string): number[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    return entry.isDirectory() ? mtimes(path) : [statSync(path).mtimeMs];
+  });
+}
+
+function dropStaleWorkspaceBundles(root: string): void {
+  const cached = fileURLToPath(new URL(`./${root}/.observablehq/cache/_node/@runlens`, import.meta.url));
+  const bundled = mtimes(cached);
+  if (bundled.length === 0) return;
+  const built = mtimes(fileURLToPath(new URL("./analyses/dist", import.meta.url)));
+  if (built.length === 0 || Math.max(...built) > Math.min(...bundled)) rmSync(cached, {recursive: true, force: true});
+}
+
 seedNpmVersionCache("src");
+dropStaleWorkspaceBundles("src");
 
 export default {
   title: "runlens",
@@ -64,7 +86,11 @@ export default {
   output: "dist",
   pages: [
     {name: "Overview", path: "/"},
-    {name: "Curves", path: "/curves"}
+    {name: "Curves", path: "/curves"},
+    {name: "Checkpoints", path: "/checkpoints"},
+    {name: "Formats", path: "/formats"},
+    {name: "Failures", path: "/failures"},
+    {name: "Optimizers", path: "/optimizers"}
   ],
   globalStylesheets: [],
   // src/style.css = default theme (air / near-midnight) + Inputs styles bundled from node_modules.

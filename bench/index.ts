@@ -46,6 +46,12 @@ if (wanted("wandb-offline")) {
   row("history values per second, end to end", Math.round(e2e.valuesPerSecond).toLocaleString("en-US"), "target ≥ 1,000,000/s");
 }
 
+if (wanted("analyses")) {
+  const {benchAnalyses, printAnalysesBench} = await import("./analyses.js");
+  console.log("\n# Analyses: ANAL tables on the sample ×100 (8,000 runs), runlens vs pandas (same rows, same resamples)");
+  printAnalysesBench(await benchAnalyses(), row);
+}
+
 if (wanted("checkpoints")) {
   const {benchCheckpoints} = await import("./checkpoints.js");
   console.log("\n# Checkpoint analyses: time per checkpoint against PyTorch on CPU (same run)");

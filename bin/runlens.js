@@ -5,7 +5,9 @@ import {register} from "tsx/esm/api";
 register();
 
 const COMMANDS = {
+  analyze: ["../data-loaders/cli/analyze.ts", "analyzeCommand", "run the checkpoint analyses over model folders, writing artifacts beside the checkpoints"],
   artifacts: ["../data-loaders/cli/artifacts.ts", "artifactsCommand", "download W&B artifacts (checkpoints, analysis outputs), list a run's artifacts"],
+  report: ["../data-loaders/cli/report.ts", "reportCommand", "write the research report (markdown, SVG charts, CSV/JSON tables) into reports/"],
   pull: ["../data-loaders/cli/pull.ts", "pullCommand", "pull W&B projects into the local cache, then rebuild the workspace"],
   workspace: ["../data-loaders/cli/workspace.ts", "workspaceCommand", "build the Parquet workspace from the configured sources"]
 };

@@ -101,7 +101,7 @@ function appendFields(appender: DuckDBAppender, run: RunRecord, target: "config"
  * keeps the appended (already sorted) row order, which a join would not promise.
  */
 function codeList(names: string[]): string {
-  return names.length === 0 ? "[]::VARCHAR[]" : `[${names.map(quoteLiteral).join(", ")}]`;
+  return names.length === 0 ? "(CAST([] AS VARCHAR[]))" : `[${names.map(quoteLiteral).join(", ")}]`;
 }
 
 /** `struct_pack(...)` over the long `fields` table, one typed field per key. */

@@ -2,7 +2,8 @@
 // build the Framework site, serve dist/ from a tiny loopback static server, drive Debian Chromium
 // through playwright-core, and record every request / console error / page error of a page.
 import {spawn, spawnSync} from "node:child_process";
-import {existsSync, readdirSync, statSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync} from "node:fs";
+import {tmpdir} from "node:os";
 import {readFile, stat} from "node:fs/promises";
 import {createServer, type Server} from "node:http";
 import type {AddressInfo} from "node:net";
@@ -77,6 +78,48 @@ export async function buildSite({
   const ms = performance.now() - t0;
   if (code !== 0) throw new Error(`${command} ${args.join(" ")} failed (exit ${code}) in ${cwd}:\n${output}`);
   return {ms, output, dist, offline};
+}
+
+let sharedBuildPromise: Promise<BuildResult> | null = null;
+
+/**
+ * buildSite() once per test run, shared by every browser test file: vitest runs files in parallel
+ * worker processes, and two builds writing the same dist/ at once would corrupt it. The first
+ * worker to create the lock folder (keyed by the repository and the vitest main process) builds and
+ * writes the result there; the others wait for it and reuse the same dist/.
+ */
+export function buildSiteShared(options: Parameters<typeof buildSite>[0] = {}): Promise<BuildResult> {
+  return (sharedBuildPromise ??= (async () => {
+    const key = `${Buffer.from(REPO_ROOT).toString("base64url").slice(-24)}-${process.ppid}`;
+    const dir = join(tmpdir(), `runlens-e2e-build-${key}`);
+    const resultFile = join(dir, "result.json");
+    if (existsSync(dir) && Date.now() - statSync(dir).mtimeMs > 2 * 3_600_000) rmSync(dir, {recursive: true, force: true});
+    let owner = false;
+    try {
+      mkdirSync(dir);
+      owner = true;
+    } catch {
+      // another worker builds
+    }
+    if (owner) {
+      try {
+        const build = await buildSite(options);
+        writeFileSync(resultFile, JSON.stringify({ok: true, build}));
+        return build;
+      } catch (error) {
+        writeFileSync(resultFile, JSON.stringify({ok: false, error: String(error instanceof Error ? error.message : error)}));
+        throw error;
+      }
+    }
+    const deadline = Date.now() + 15 * 60_000;
+    while (!existsSync(resultFile)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the shared site build (${dir})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const result = JSON.parse(readFileSync(resultFile, "utf8")) as {ok: true; build: BuildResult} | {ok: false; error: string};
+    if (!result.ok) throw new Error(`the shared site build failed:\n${result.error}`);
+    return result.build;
+  })());
 }
 
 /**

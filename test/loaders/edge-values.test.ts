@@ -67,3 +67,16 @@ describe("workspace values", () => {
     ]);
   });
 });
+
+describe("workspace without any numeric history", () => {
+  it("writes empty history and metrics tables instead of failing", async () => {
+    const root = tempDir();
+    writeRun(root, "quiet", {displayName: "q", state: "finished", config: "{}", summaryMetrics: "{}"}, ['{"_step": 0, "note": "text only"}']);
+    const workspace = await ensureWorkspace({kind: "run-dir", root, source: "wandb", label: "t"}, {root: tempDir()});
+    const [counts] = await queryParquet<{h: bigint; m: bigint; skipped: bigint}>(
+      `SELECT (SELECT count(*) FROM '${workspace.file("history")}') AS h, (SELECT count(*) FROM '${workspace.file("metrics")}') AS m,
+              (SELECT n_skipped_values FROM '${workspace.file("runs")}') AS skipped`
+    );
+    expect([Number(counts.h), Number(counts.m), Number(counts.skipped)]).toEqual([0, 0, 1]);
+  });
+});

@@ -11,5 +11,5 @@ export * from "./registry.js";
 export {embedFourier, type EmbedFourierOptions, type EmbedFourierResult} from "./analyses/embed-fourier.js";
 export {neuronActivations, type NeuronActivationsOptions, type NeuronActivationsResult} from "./analyses/neuron-activations.js";
 export {neuronFrequencies, type NeuronFrequenciesResult} from "./analyses/neuron-frequencies.js";
-export {neuronClusters, type NeuronClustersOptions, type NeuronClustersResult} from "./analyses/neuron-clusters.js";
+export {neuronClusters, clusterNeurons, type NeuronClustersOptions, type NeuronClustersResult} from "./analyses/neuron-clusters.js";
 export {progressMeasures, type ProgressMeasuresOptions, type ProgressMeasuresResult} from "./analyses/progress-measures.js";
