@@ -49,7 +49,8 @@ if (wanted("wandb-offline")) {
 if (wanted("analyses")) {
   const {benchAnalyses, printAnalysesBench} = await import("./analyses.js");
   console.log("\n# Analyses: ANAL tables on the sample ×100 (8,000 runs), runlens vs pandas (same rows, same resamples)");
-  printAnalysesBench(await benchAnalyses(), row);
+  // The full research functions at ×100 take minutes and ~10 GB: only with RUNLENS_BENCH_FULL=1.
+  printAnalysesBench(await benchAnalyses({full: process.env.RUNLENS_BENCH_FULL === "1"}), row);
 }
 
 if (wanted("checkpoints")) {

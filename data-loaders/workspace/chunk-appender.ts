@@ -24,6 +24,19 @@ export class ChunkAppender {
     if (++this.rows === CHUNK_ROWS) this.flush();
   }
 
+  /** Append one row of six numbers (or nulls), in the column order given to the constructor. */
+  row6(a: number | null, b: number | null, c: number | null, d: number | null, e: number | null, f: number | null): void {
+    const columns = this.columns;
+    const row = this.rows;
+    columns[0][row] = a;
+    columns[1][row] = b;
+    columns[2][row] = c;
+    columns[3][row] = d;
+    columns[4][row] = e;
+    columns[5][row] = f;
+    if (++this.rows === CHUNK_ROWS) this.flush();
+  }
+
   flush(): void {
     if (this.rows === 0) return;
     const chunk = DuckDBDataChunk.create(this.types, this.rows);

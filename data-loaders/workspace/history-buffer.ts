@@ -67,7 +67,7 @@ export class HistoryBuffer {
         const i = order ? order[k] : k;
         const value = series.values[i];
         if (!Number.isFinite(value)) totals.nonFinite++;
-        this.appender.row(runIndex, series.steps[i], code, value, series.runtimes[i], series.wallTimes[i]);
+        this.appender.row6(runIndex, series.steps[i], code, value, series.runtimes[i], series.wallTimes[i]);
       }
     }
     this.series = [];
