@@ -1,7 +1,7 @@
 // Site benchmark: `npm run build` wall time (cold: Framework cache and dist/ removed first, so the data
 // loaders run; warm: right after, with the loader cache) and, per page, time to first chart in
 // headless Chromium (cold: a fresh browser context per load, so no HTTP cache; navigation start →
-// first `.rl-chart svg` in the DOM, measured in the page with performance.now()).
+// first `.rl-chart svg` or Plot `<svg class="plot-…">` in the DOM, measured in the page with performance.now()).
 import {rm} from "node:fs/promises";
 import {join} from "node:path";
 import {buildSite, canRunOffline, launchBrowser, openPage, REPO_ROOT, serveDir} from "../test/e2e/harness.js";
@@ -32,7 +32,11 @@ export interface SiteBenchResult {
 
 const PAGES = [
   {name: "Overview", path: "/index.html", charts: 3},
-  {name: "Curves", path: "/curves.html", charts: 1}
+  {name: "Curves", path: "/curves.html", charts: 1},
+  {name: "Formats", path: "/formats.html", charts: 1},
+  {name: "Failures", path: "/failures.html", charts: 1},
+  {name: "Optimizers", path: "/optimizers.html", charts: 1},
+  {name: "Checkpoints", path: "/checkpoints.html", charts: 1}
 ];
 
 /** Records when each chart (.rl-chart containing an <svg>) first appears, in ms since navigation start. */
@@ -42,6 +46,10 @@ const CHART_PROBE = `(() => {
   const check = () => {
     for (const chart of document.querySelectorAll(".rl-chart")) {
       if (!seen.has(chart) && chart.querySelector("svg")) { seen.add(chart); window.__chartTimes.push(performance.now()); }
+    }
+    // Pages that draw Plot charts without the .rl-chart wrapper: each Plot <svg> counts once.
+    for (const svg of document.querySelectorAll("svg[class^='plot-']")) {
+      if (!seen.has(svg) && !svg.closest(".rl-chart")) { seen.add(svg); window.__chartTimes.push(performance.now()); }
     }
   };
   const start = () => new MutationObserver(check).observe(document.documentElement, {childList: true, subtree: true});
