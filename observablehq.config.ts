@@ -5,8 +5,8 @@ import {fileURLToPath} from "node:url";
 
 // Offline builds. Framework 1.13 bundles its client (`/_observablehq/client.js`, `stdlib.js`) with
 // lazy `npm:` imports for its optional implicit libraries (react, lodash, echarts, leaflet, …) and
-// resolves their *versions* from https://registry.npmjs.org at build time, even when no page uses
-// them: a build with an empty cache fails offline ("getaddrinfo … registry.npmjs.org"). It reads
+// resolves their *versions* from the npm registry at build time, even when no page uses
+// them: a build with an empty cache fails offline (a DNS lookup error for the registry host). It reads
 // known versions from `<root>/.observablehq/cache/_npm/<name>@<version>/` first, so we seed that
 // cache: the version installed in node_modules when there is one, else a fixed version. Nothing is
 // downloaded for them (pages import every library by bare name; no page triggers these imports).
