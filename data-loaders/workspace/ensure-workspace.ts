@@ -1,8 +1,9 @@
 import {createHash} from "node:crypto";
-import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {combineSources} from "../sources/source-reader.js";
 import {PROJECT_ROOT, type ResolvedSource} from "../sources/resolve-source.js";
+import {publishFingerprintedDir} from "./fingerprinted-dir.js";
 import {WORKSPACE_TABLES, writeWorkspace, type WorkspaceCounts, type WorkspaceTable, type WriteProgress} from "./write-workspace.js";
 
 /** Bumped whenever the tables' schema or their derivation changes, so old workspaces are rebuilt. */
@@ -50,37 +51,16 @@ export async function ensureWorkspace(
   if (!options.force && WORKSPACE_TABLES.every((table) => existsSync(join(dir, `${table}.parquet`)))) {
     return workspaceAt(dir, fingerprint, false, null);
   }
-  mkdirSync(root, {recursive: true});
-  const temp = join(root, `.tmp-${fingerprint}-${process.pid}-${Date.now()}`);
-  mkdirSync(temp);
-  try {
-    const counts = await writeWorkspace({runs: await reader.runs(), readHistory: reader.readHistory}, temp, options.progress);
-    const manifest = {fingerprint, schema: WORKSPACE_SCHEMA_VERSION, sources: sources.map((source) => source.label), counts, builtAt: new Date().toISOString()};
-    writeFileSync(join(temp, "manifest.json"), JSON.stringify(manifest, null, 2));
-    if (options.force) rmSync(dir, {recursive: true, force: true});
-    try {
-      renameSync(temp, dir);
-    } catch (error) {
-      // Another builder finished the same fingerprint first: its tables are identical, keep them.
-      if (!existsSync(dir)) throw error;
-      rmSync(temp, {recursive: true, force: true});
-    }
-    removeStaleWorkspaces(root, fingerprint);
-    return workspaceAt(dir, fingerprint, true, counts);
-  } catch (error) {
-    rmSync(temp, {recursive: true, force: true});
-    throw error;
-  }
-}
-
-/** Keep only the current workspace (and other builders' temp folders younger than an hour). */
-function removeStaleWorkspaces(root: string, keep: string): void {
-  for (const entry of readdirSync(root)) {
-    if (entry === keep) continue;
-    if (entry.startsWith(".tmp-")) {
-      const started = Number(entry.split("-").at(-1));
-      if (Number.isFinite(started) && Date.now() - started < 3_600_000) continue;
-    }
-    rmSync(join(root, entry), {recursive: true, force: true});
-  }
+  const counts = await publishFingerprintedDir(
+    root,
+    fingerprint,
+    async (temp) => {
+      const counts = await writeWorkspace({runs: await reader.runs(), readHistory: reader.readHistory}, temp, options.progress);
+      const manifest = {fingerprint, schema: WORKSPACE_SCHEMA_VERSION, sources: sources.map((source) => source.label), counts, builtAt: new Date().toISOString()};
+      writeFileSync(join(temp, "manifest.json"), JSON.stringify(manifest, null, 2));
+      return counts;
+    },
+    {force: options.force}
+  );
+  return workspaceAt(dir, fingerprint, true, counts);
 }

@@ -5,9 +5,10 @@
  * one build and a killed build leaves nothing half-written.
  */
 import {createHash} from "node:crypto";
-import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from "node:fs";
+import {existsSync, readdirSync, statSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {PROJECT_ROOT} from "../../sources/resolve-source.js";
+import {publishFingerprintedDir} from "../../workspace/fingerprinted-dir.js";
 import {collectCheckpointData, type CollectOptions} from "./collect.js";
 import {CHECKPOINT_TABLES, writeCheckpointTables, type CheckpointTable, type CheckpointTableCounts} from "./write-tables.js";
 
@@ -62,37 +63,18 @@ export async function ensureCheckpointTables(resultsDir: string, options: {root?
   const dir = join(root, fingerprint);
   const at = (built: boolean, counts: CheckpointTableCounts | null): CheckpointTables => ({dir, fingerprint, built, counts, file: (table) => join(dir, `${table}.parquet`)});
   if (!options.force && CHECKPOINT_TABLES.every((t) => existsSync(join(dir, `${t}.parquet`)))) return at(false, null);
-  mkdirSync(root, {recursive: true});
-  const temp = join(root, `.tmp-${fingerprint}-${process.pid}-${Date.now()}`);
-  mkdirSync(temp);
-  try {
-    const started = Date.now();
-    const data = await collectCheckpointData(resultsDir, collect);
-    const counts = await writeCheckpointTables(data, temp);
-    writeFileSync(join(temp, "manifest.json"), JSON.stringify({fingerprint, schema: CHECKPOINT_SCHEMA_VERSION, resultsDir, counts, computed: data.computed, builtAt: new Date().toISOString()}, null, 2));
-    options.log?.(`checkpoint tables: ${counts.models} model(s), ${counts.checkpoints} checkpoint epochs, ${data.computed} analysed here, ${counts.notes} note(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (options.force) rmSync(dir, {recursive: true, force: true});
-    try {
-      renameSync(temp, dir);
-    } catch (error) {
-      if (!existsSync(dir)) throw error;
-      rmSync(temp, {recursive: true, force: true}); // another builder finished the same inputs first
-    }
-    removeStale(root, fingerprint);
-    return at(true, counts);
-  } catch (error) {
-    rmSync(temp, {recursive: true, force: true});
-    throw error;
-  }
-}
-
-function removeStale(root: string, keep: string): void {
-  for (const entry of readdirSync(root)) {
-    if (entry === keep) continue;
-    if (entry.startsWith(".tmp-")) {
-      const started = Number(entry.split("-").at(-1));
-      if (Number.isFinite(started) && Date.now() - started < 3_600_000) continue;
-    }
-    rmSync(join(root, entry), {recursive: true, force: true});
-  }
+  const counts = await publishFingerprintedDir(
+    root,
+    fingerprint,
+    async (temp) => {
+      const started = Date.now();
+      const data = await collectCheckpointData(resultsDir, collect);
+      const counts = await writeCheckpointTables(data, temp);
+      writeFileSync(join(temp, "manifest.json"), JSON.stringify({fingerprint, schema: CHECKPOINT_SCHEMA_VERSION, resultsDir, counts, computed: data.computed, builtAt: new Date().toISOString()}, null, 2));
+      options.log?.(`checkpoint tables: ${counts.models} model(s), ${counts.checkpoints} checkpoint epochs, ${data.computed} analysed here, ${counts.notes} note(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return counts;
+    },
+    {force: options.force}
+  );
+  return at(true, counts);
 }
