@@ -81,7 +81,9 @@ function runlensCompute(data: ResearchData, resamples: number) {
   const stats = resolveStatistics({resamples});
   const boot = (offset: number) => ({resamples: stats.resamples, confidence: stats.confidence, method: stats.ciMethod, seed: stats.seed + offset});
   const runs = data.runs as RunRow[];
-  const classes = classifyFailures(runs, data.history);
+  const {index} = indexHistory(data.history);
+  lap("index");
+  const classes = classifyFailures(runs, index);
   lap("classify");
   const rates = {
     fp8_format: failureRates(classes, runs, "fp8_format"),
@@ -90,8 +92,6 @@ function runlensCompute(data: ResearchData, resamples: number) {
   };
   lap("rates");
   const subset = selectSubset(runs, design);
-  const ids = new Set(subset.runs.map((r) => r.run_id));
-  const {index} = indexHistory(data.history.filter((h) => ids.has(h.run_id)));
   let common = Infinity;
   for (const r of subset.runs) common = Math.min(common, lastLoggedStep(index.get(r.run_id)) ?? Infinity);
   const byId = new Map(classes.map((c) => [c.run_id, c]));

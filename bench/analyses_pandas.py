@@ -164,11 +164,13 @@ def ranking(runs, h, classes, resamples, seed):
             groups = {f: g["value"].to_numpy() for f, g in frame.groupby("format", sort=False)}
             formats = list(groups)
             est = np.array([groups[f].mean() for f in formats])
-            ci = [np.percentile(boot_means(rng, groups[f], resamples), [2.5, 97.5]) if len(groups[f]) >= 2 else [np.nan, np.nan] for f in formats]
-            eligible = [f for f in formats if len(groups[f]) >= 2]
+            # One set of resamples per group serves its CI and, as joint resamples, P(best) (as runlens does).
+            boot = {f: boot_means(rng, groups[f], resamples) for f in formats if len(groups[f]) >= 2}
+            ci = [np.percentile(boot[f], [2.5, 97.5]) if f in boot else [np.nan, np.nan] for f in formats]
+            eligible = [f for f in formats if f in boot]
             prob = {}
             if len(eligible) >= 2:
-                boots = np.stack([boot_means(rng, groups[f], resamples) for f in eligible])
+                boots = np.stack([boot[f] for f in eligible])
                 best = boots.min(axis=0)
                 winners = boots == best
                 share = winners / winners.sum(axis=0)

@@ -1,16 +1,11 @@
-import {iqm} from "../stats/index.js";
+import {iqm, plainMean} from "../stats/index.js";
 import {randomSfc32} from "../stats/index.js";
 
 /** Statistics over seeds/runs that the comparison functions offer. */
 export type GroupStatistic = "mean" | "median" | "iqm";
 
-export function mean(xs: ArrayLike<number>): number {
-  const n = xs.length;
-  if (n === 0) return NaN;
-  let s = 0;
-  for (let i = 0; i < n; ++i) s += xs[i];
-  return s / n;
-}
+/** Sum in order / n (NaN when empty); bootstrapCI draws its replicates with a fast kernel. */
+export const mean: (xs: ArrayLike<number>) => number = plainMean;
 
 export function median(xs: ArrayLike<number>): number {
   const s = Float64Array.from(xs).sort();
@@ -47,24 +42,42 @@ export function probabilityBest(
   seed: number
 ): number[] {
   const k = samples.length;
-  const wins = new Float64Array(k);
   if (k === 0) return [];
   const random = randomSfc32(seed);
   const buffers = samples.map((s) => new Float64Array(s.length));
-  const stats = new Float64Array(k);
+  const replicates = samples.map(() => new Float64Array(resamples));
   for (let b = 0; b < resamples; ++b) {
     for (let j = 0; j < k; ++j) {
       const src = samples[j];
       const dst = buffers[j];
       const m = src.length;
       for (let i = 0; i < m; ++i) dst[i] = src[Math.floor(random() * m)];
-      stats[j] = statistic(dst);
+      replicates[j][b] = statistic(dst);
     }
-    let best = direction === "lower" ? Infinity : -Infinity;
-    for (let j = 0; j < k; ++j) if (direction === "lower" ? stats[j] < best : stats[j] > best) best = stats[j];
+  }
+  return probabilityBestOf(replicates, direction);
+}
+
+/**
+ * probabilityBest from replicates already drawn: replicates[j][b] is sample j's statistic in joint
+ * resample b (every sample resampled independently, e.g. the replicates of each group's bootstrap CI,
+ * drawn from independent streams). Ties share the win. All arrays must have the same length B ≥ 1.
+ */
+export function probabilityBestOf(replicates: readonly Float64Array[], direction: "lower" | "higher"): number[] {
+  const k = replicates.length;
+  if (k === 0) return [];
+  const resamples = replicates[0].length;
+  const wins = new Float64Array(k);
+  const lower = direction === "lower";
+  for (let b = 0; b < resamples; ++b) {
+    let best = lower ? Infinity : -Infinity;
+    for (let j = 0; j < k; ++j) {
+      const x = replicates[j][b];
+      if (lower ? x < best : x > best) best = x;
+    }
     let ties = 0;
-    for (let j = 0; j < k; ++j) if (stats[j] === best) ++ties;
-    for (let j = 0; j < k; ++j) if (stats[j] === best) wins[j] += 1 / ties;
+    for (let j = 0; j < k; ++j) if (replicates[j][b] === best) ++ties;
+    for (let j = 0; j < k; ++j) if (replicates[j][b] === best) wins[j] += 1 / ties;
   }
   return Array.from(wins, (w) => w / resamples);
 }

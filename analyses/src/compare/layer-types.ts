@@ -3,7 +3,7 @@ import {parseMetricName} from "../metrics/metric-name.js";
 import {LAYER_TYPES, type LayerType} from "../layers/layer-type.js";
 import {groupKeyOf, indexHistory, type GroupBy, type HistoryRow, type RunRow, type Series} from "./rows.js";
 import {resolveBootstrap, type CompareBootstrapOptions} from "./rank-groups.js";
-import {competitionRanks, mean, probabilityBest, statisticFn, type GroupStatistic} from "./_summary.js";
+import {competitionRanks, mean, probabilityBest, probabilityBestOf, statisticFn, type GroupStatistic} from "./_summary.js";
 
 export type StepReduction = "mean" | "final" | "max" | "min";
 
@@ -153,6 +153,7 @@ export function layerTypeProfile(runs: readonly RunRow[], history: readonly Hist
       group.perRun.push({run_id: run.run_id, value: mean(perLayer), layers: perLayer.length, nonFiniteSkipped: nonFinite});
     }
     const list = [...groups.values()];
+    const replicatesOf = new Map<object, Float64Array>();
     list.forEach((group, j) => {
       const xs = group.perRun.map((r) => r.value);
       group.n = xs.length;
@@ -160,7 +161,8 @@ export function layerTypeProfile(runs: readonly RunRow[], history: readonly Hist
         group.reason = "no run with a value";
         return;
       }
-      const ci = bootstrapCI(xs, stat, {resamples: boot.resamples, confidence: boot.confidence, method: boot.method, seed: boot.seed + 1000 * t + j});
+      const ci = bootstrapCI(xs, stat, {resamples: boot.resamples, confidence: boot.confidence, method: boot.method, seed: boot.seed + 1000 * t + j, keepReplicates: true});
+      if (ci.replicates !== undefined && ci.replicates.length === boot.resamples && Number.isFinite(ci.standardError)) replicatesOf.set(group, ci.replicates);
       group.estimate = ci.estimate;
       if (xs.length < 2) group.reason = `n = ${xs.length} < 2: no confidence interval, not resampled for the probability of being best`;
       else if (Number.isFinite(ci.lower) && Number.isFinite(ci.upper)) {
@@ -172,7 +174,11 @@ export function layerTypeProfile(runs: readonly RunRow[], history: readonly Hist
     list.forEach((g, j) => (g.rank = ranks[j]));
     const eligible = list.filter((g) => g.n >= 2);
     if (eligible.length >= 2) {
-      const p = probabilityBest(eligible.map((g) => g.perRun.map((r) => r.value)), stat, direction, boot.resamples, boot.seed + 7919 + t);
+      // The groups' CI replicates are independent joint resamples (one stream per group): reuse them.
+      const drawn = eligible.map((g) => replicatesOf.get(g));
+      const p = drawn.every((r) => r !== undefined)
+        ? probabilityBestOf(drawn as Float64Array[], direction)
+        : probabilityBest(eligible.map((g) => g.perRun.map((r) => r.value)), stat, direction, boot.resamples, boot.seed + 7919 + t);
       eligible.forEach((g, j) => (g.probabilityBest = p[j]));
     }
     const ranked = list.filter((g) => g.rank !== null).sort((a, b) => (a.rank as number) - (b.rank as number));

@@ -2,7 +2,7 @@ import {bootstrapCI, type BootstrapMethod} from "../stats/index.js";
 import {FAILURE_MODES, type FailureClassification, type FailureMode} from "../failures/classify.js";
 import {groupKeyOf, type GroupBy, type RunRow} from "./rows.js";
 import type {RunValue, RunValueStatus} from "./common-step.js";
-import {competitionRanks, probabilityBest, statisticFn, type GroupStatistic} from "./_summary.js";
+import {competitionRanks, probabilityBest, probabilityBestOf, statisticFn, type GroupStatistic} from "./_summary.js";
 
 export interface CompareBootstrapOptions {
   /** Resamples (default 10 000). */
@@ -105,7 +105,8 @@ export function groupRunValues(values: readonly RunValue[], runs: readonly RunRo
  * value are listed in `excluded` with the reason; with classifications, each group also counts its
  * failure modes. Groups with n < 2 values get no CI (reason "n < 2"); n < 5 gets a note that a
  * bootstrap over so few seeds understates the uncertainty. `probabilityBest`: share of joint bootstrap
- * resamples (each group resampled independently) in which the group has the best statistic.
+ * resamples (each group resampled independently) in which the group has the best statistic; the joint
+ * resamples are the groups' CI resamples (independent streams, seed + i), so no extra draws are made.
  */
 export function rankGroups(values: readonly RunValue[], runs: readonly RunRow[], options: RankGroupsOptions): RankGroupsResult {
   const direction = options.direction === "higher" ? "higher" : "lower";
@@ -115,6 +116,7 @@ export function rankGroups(values: readonly RunValue[], runs: readonly RunRow[],
   const {groups, unmatched} = groupRunValues(values, runs, options.groupBy);
   const modeById = new Map((options.classifications ?? []).map((c) => [c.run_id, c.mode]));
   const list: RankedGroup[] = [];
+  const replicatesOf = new Map<RankedGroup, Float64Array>();
   let i = 0;
   for (const [key, g] of groups) {
     const xs = g.ok.map((v) => v.value as number);
@@ -141,7 +143,8 @@ export function rankGroups(values: readonly RunValue[], runs: readonly RunRow[],
     }
     if (n === 0) group.reason = "no run with a value";
     else {
-      const ci = bootstrapCI(xs, stat, {resamples: boot.resamples, confidence: boot.confidence, method: boot.method, seed: boot.seed + i});
+      const ci = bootstrapCI(xs, stat, {resamples: boot.resamples, confidence: boot.confidence, method: boot.method, seed: boot.seed + i, keepReplicates: true});
+      if (ci.replicates !== undefined && ci.replicates.length === boot.resamples && Number.isFinite(ci.standardError)) replicatesOf.set(group, ci.replicates);
       group.estimate = ci.estimate;
       if (n < 2) group.reason = `n = ${n} < 2: no confidence interval`;
       else if (Number.isFinite(ci.lower) && Number.isFinite(ci.upper)) {
@@ -157,7 +160,11 @@ export function rankGroups(values: readonly RunValue[], runs: readonly RunRow[],
   list.forEach((g, j) => (g.rank = ranks[j]));
   const eligible = list.filter((g) => g.n >= 2);
   if (eligible.length >= 2) {
-    const p = probabilityBest(eligible.map((g) => g.runs.map((r) => r.value)), stat, direction, boot.resamples, boot.seed + 7919);
+    // The groups' CI replicates are independent joint resamples (one stream per group): reuse them.
+    const drawn = eligible.map((g) => replicatesOf.get(g));
+    const p = drawn.every((r) => r !== undefined)
+      ? probabilityBestOf(drawn as Float64Array[], direction)
+      : probabilityBest(eligible.map((g) => g.runs.map((r) => r.value)), stat, direction, boot.resamples, boot.seed + 7919);
     eligible.forEach((g, j) => (g.probabilityBest = p[j]));
   }
   for (const g of list) {

@@ -46,14 +46,75 @@ export function toNumber(value: unknown): number | null {
   return null;
 }
 
-/** Group history rows by run and metric; rows with a non-numeric step, or value null, are counted, not used. */
+/**
+ * Group history rows by run and metric; rows with a non-numeric step, or value null, are counted, not used.
+ *
+ * Rows in workspace order (each run's rows together, each metric's rows together and in ascending step —
+ * how `history.parquet` is written) are indexed in one pass without sorting or per-row objects; any other
+ * order falls back to a sort per series. Both give the same index.
+ */
 export function indexHistory(history: readonly HistoryRow[]): {index: HistoryIndex; skippedRows: number} {
+  return indexOrdered(history) ?? indexAnyOrder(history);
+}
+
+/** True when the row cannot be used (counted in skippedRows). */
+function unusable(row: HistoryRow, step: number | null, value: number | null): boolean {
+  return row === null || typeof row !== "object" || typeof row.run_id !== "string" || typeof row.metric !== "string" || step === null || !Number.isFinite(step) || value === null;
+}
+
+function rowValue(row: HistoryRow): number | null {
+  const v = row?.value;
+  return typeof v === "number" ? v : v === null || v === undefined ? null : toNumber(v);
+}
+
+/** The one-pass index for rows in workspace order; null when the rows are in any other order. */
+function indexOrdered(history: readonly HistoryRow[]): {index: HistoryIndex; skippedRows: number} | null {
+  const index: HistoryIndex = new Map();
+  let skippedRows = 0;
+  let runId: string | null = null;
+  let metric: string | null = null;
+  let byMetric: Map<string, Series> | undefined;
+  let steps: number[] = [];
+  let values: number[] = [];
+  let last = -Infinity;
+  for (let i = 0; i < history.length; i++) {
+    const row = history[i];
+    const s = row?.step;
+    const step = typeof s === "number" ? s : toNumber(s);
+    const value = rowValue(row);
+    if (unusable(row, step, value)) {
+      ++skippedRows;
+      continue;
+    }
+    if (row.run_id !== runId) {
+      if (index.has(row.run_id)) return null; // the run's rows are not together
+      runId = row.run_id;
+      index.set(runId, (byMetric = new Map()));
+      metric = null;
+    }
+    if (row.metric !== metric) {
+      if (byMetric!.has(row.metric)) return null; // the metric's rows are not together
+      metric = row.metric;
+      byMetric!.set(metric, {steps: (steps = []), values: (values = [])});
+      last = -Infinity;
+    }
+    if (step! > last) {
+      steps.push(step!);
+      values.push(value!);
+      last = step!;
+    } else if (step === last) values[values.length - 1] = value!; // a duplicated step keeps its last row
+    else return null; // steps not ascending
+  }
+  return {index, skippedRows};
+}
+
+function indexAnyOrder(history: readonly HistoryRow[]): {index: HistoryIndex; skippedRows: number} {
   const raw = new Map<string, Map<string, {step: number; value: number}[]>>();
   let skippedRows = 0;
   for (const row of history) {
     const step = toNumber(row?.step);
-    const value = row?.value === null || row?.value === undefined ? null : toNumber(row.value);
-    if (row === null || typeof row !== "object" || typeof row.run_id !== "string" || typeof row.metric !== "string" || step === null || !Number.isFinite(step) || value === null) {
+    const value = rowValue(row);
+    if (unusable(row, step, value)) {
       ++skippedRows;
       continue;
     }
@@ -61,13 +122,13 @@ export function indexHistory(history: readonly HistoryRow[]): {index: HistoryInd
     if (byMetric === undefined) raw.set(row.run_id, (byMetric = new Map()));
     let list = byMetric.get(row.metric);
     if (list === undefined) byMetric.set(row.metric, (list = []));
-    list.push({step, value});
+    list.push({step: step!, value: value!});
   }
   const index: HistoryIndex = new Map();
   for (const [runId, byMetric] of raw) {
     const out = new Map<string, Series>();
     for (const [metric, list] of byMetric) {
-      list.sort((a, b) => a.step - b.step);
+      list.sort((a, b) => a.step - b.step); // stable: a duplicated step keeps its last row
       const steps: number[] = [];
       const values: number[] = [];
       for (const {step, value} of list) {

@@ -1,4 +1,4 @@
-import {fmt, indexHistory, lastLoggedStep, toNumber, type HistoryRow, type RunRow, type Series} from "../compare/rows.js";
+import {fmt, indexHistory, lastLoggedStep, toNumber, type HistoryIndex, type HistoryRow, type RunRow, type Series} from "../compare/rows.js";
 
 /**
  * Failure modes, in the order of precedence used to pick one mode per run: a run with evidence for
@@ -279,13 +279,16 @@ export function classifyFailure(run: RunRow, history: readonly HistoryRow[], opt
   return classifyIndexed(run, index.get(run.run_id), resolveFailureRules(options.rules), options.report ?? null);
 }
 
-/** classifyFailure for every run (one result per run, in input order; runs without history included). */
+/**
+ * classifyFailure for every run (one result per run, in input order; runs without history included).
+ * `history`: the rows, or their index (indexHistory) when the caller has built it already.
+ */
 export function classifyFailures(
   runs: readonly RunRow[],
-  history: readonly HistoryRow[],
+  history: readonly HistoryRow[] | HistoryIndex,
   options: {rules?: FailureRulesOverride; reports?: Record<string, FailureReport | null | undefined>} = {}
 ): FailureClassification[] {
-  const {index} = indexHistory(history);
+  const index = history instanceof Map ? history : indexHistory(history).index;
   const rules = resolveFailureRules(options.rules);
   return runs.map((run) => classifyIndexed(run, index.get(run.run_id), rules, options.reports?.[run.run_id] ?? null));
 }

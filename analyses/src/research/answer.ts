@@ -241,7 +241,7 @@ export function researchAnswer(data: ResearchData, options: AnswerOptions = {}):
   const armRuns = runs.filter((r) => armOf(r) !== null);
   const hist = historyOf(data?.history ?? [], armRuns.map((r) => r.run_id));
   const {index} = indexHistory(hist);
-  const classes = classifyFailures(armRuns, hist, {rules: options.rules, reports: data?.reports ?? undefined});
+  const classes = classifyFailures(armRuns, index, {rules: options.rules, reports: data?.reports ?? undefined});
   const classById = new Map(classes.map((c) => [c.run_id, c]));
   const whyRows: Record<string, Cell>[] = [];
   const formatsWithEffect = new Set(effectRows.map((r) => String(r.format)));

@@ -306,7 +306,7 @@ export function failuresReport(data: ResearchData, options: FailuresOptions = {}
   const runs = subset.runs;
   const history = historyOf(historyIn, runs.map((r) => r.run_id));
   const {index} = indexHistory(history);
-  const classes = classifyFailures(runs, history, {rules: o.rules, reports: data?.reports ?? undefined});
+  const classes = classifyFailures(runs, index, {rules: o.rules, reports: data?.reports ?? undefined});
   const byId = new Map(classes.map((c) => [c.run_id, c]));
   const runById = new Map(runs.map((r) => [r.run_id, r]));
   const failing = new Set(o.failureModes);

@@ -323,7 +323,7 @@ export function formatsReport(data: ResearchData, options: FormatsOptions = {}):
   const step = commonStep.step;
   if (runs.length > 0 && step === null) notes.push("no run has history rows: no common step, no per-step comparison");
 
-  const classes: FailureClassification[] = classifyFailures(runs, history, {reports: data?.reports ?? undefined});
+  const classes: FailureClassification[] = classifyFailures(runs, index, {reports: data?.reports ?? undefined});
   const modeById = new Map(classes.map((c) => [c.run_id, c]));
   const isRef = (f: string) => o.referenceFormats.includes(f);
 

@@ -3,6 +3,7 @@ import {groupPositions} from "./_groups.js";
 import {randomSfc32} from "./random.js";
 import {percentileInterval} from "./percentileInterval.js";
 import {bcaInterval} from "./bcaInterval.js";
+import {plainMean, resampleMeans} from "./_resampleMean.js";
 import {jackknifeAcceleration} from "./jackknifeAcceleration.js";
 
 export type BootstrapMethod = "percentile" | "bca";
@@ -16,6 +17,8 @@ export interface BootstrapOptions {
   method?: BootstrapMethod;
   /** Seed of the sfc32 generator (default 0); the same seed and inputs give the same result. */
   seed?: number;
+  /** Keep the bootstrap replicates in the result (`replicates`), e.g. to reuse them as joint resamples. */
+  keepReplicates?: boolean;
 }
 
 export interface BootstrapResult {
@@ -38,10 +41,12 @@ export interface BootstrapResult {
   acceleration: number;
   /** Why lower/upper (or the estimate) are NaN, when they are. */
   reason?: string;
+  /** The B replicates in resample order, when `keepReplicates` was set and resamples were drawn. */
+  replicates?: Float64Array;
 }
 
 /** Validated options with defaults. Throws RangeError on invalid options (programming errors). */
-export function bootstrapOptions(options: BootstrapOptions): Required<BootstrapOptions> {
+export function bootstrapOptions(options: BootstrapOptions): Required<Omit<BootstrapOptions, "keepReplicates">> {
   const resamples = options.resamples ?? 10_000;
   const confidence = options.confidence ?? 0.95;
   const method = options.method ?? "bca";
@@ -81,22 +86,13 @@ export function bootstrapSamples(
   if (Number.isNaN(estimate)) return fail(estimate, "statistic is NaN on the data");
 
   const data = copies();
-  const buffers = data.map((s) => new Float64Array(s.length));
-  const random = randomSfc32(seed);
   const replicates = new Float64Array(resamples);
   let nanCount = 0;
-  for (let b = 0; b < resamples; ++b) {
-    for (let j = 0; j < data.length; ++j) {
-      const src = data[j];
-      const dst = buffers[j];
-      for (const group of groups[j]) {
-        const m = group.length;
-        for (let k = 0; k < m; ++k) dst[group[k]] = src[group[Math.floor(random() * m)]];
-      }
-    }
-    const t = statistic(...buffers);
-    replicates[b] = t;
-    if (Number.isNaN(t)) ++nanCount;
+  if (data.length === 1 && strata[0] === undefined && statistic === plainMean) {
+    // The mean of one unstratified sample: the same replicates, bit for bit, without a buffer per draw.
+    nanCount = resampleMeans(data[0], seed, replicates);
+  } else {
+    nanCount = drawReplicates(data, statistic, groups, seed, replicates);
   }
   let standardError = NaN;
   if (nanCount === 0) {
@@ -107,7 +103,7 @@ export function bootstrapSamples(
     for (let b = 0; b < resamples; ++b) ss += (replicates[b] - mean) ** 2;
     standardError = resamples > 1 ? Math.sqrt(ss / (resamples - 1)) : NaN;
   }
-  const drawn = {...base, estimate, resamples, standardError};
+  const drawn = {...base, estimate, resamples, standardError, ...(options.keepReplicates ? {replicates} : {})};
   if (nanCount > 0) {
     return {...drawn, lower: NaN, upper: NaN, z0: NaN, acceleration: NaN, reason: `statistic is NaN on ${nanCount} of ${resamples} resamples`};
   }
@@ -120,4 +116,31 @@ export function bootstrapSamples(
   const out: BootstrapResult = {...drawn, lower: bca.lower, upper: bca.upper, z0: bca.z0, acceleration};
   if (bca.reason !== undefined) out.reason = Number.isNaN(acceleration) ? "jackknife statistic is not finite" : bca.reason;
   return out;
+}
+
+/** The general resampling loop: fill one buffer per sample (within strata), call the statistic. */
+function drawReplicates(
+  data: Float64Array[],
+  statistic: (...samples: Float64Array[]) => number,
+  groups: Int32Array[][],
+  seed: number,
+  replicates: Float64Array
+): number {
+  const buffers = data.map((s) => new Float64Array(s.length));
+  const random = randomSfc32(seed);
+  let nanCount = 0;
+  for (let b = 0; b < replicates.length; ++b) {
+    for (let j = 0; j < data.length; ++j) {
+      const src = data[j];
+      const dst = buffers[j];
+      for (const group of groups[j]) {
+        const m = group.length;
+        for (let k = 0; k < m; ++k) dst[group[k]] = src[group[Math.floor(random() * m)]];
+      }
+    }
+    const t = statistic(...buffers);
+    replicates[b] = t;
+    if (Number.isNaN(t)) ++nanCount;
+  }
+  return nanCount;
 }

@@ -1,4 +1,5 @@
 export {randomSfc32} from "./random.js";
+export {plainMean} from "./_resampleMean.js";
 export {ranks} from "./ranks.js";
 export {trimMean} from "./trimMean.js";
 export {iqm} from "./iqm.js";
