@@ -7,16 +7,7 @@
  * The seed is reduced to an unsigned 32-bit integer (`seed >>> 0`); a non-finite seed counts as 0.
  */
 export function randomSfc32(seed: number = 0): () => number {
-  let [a, b, c, d] = sfc32State(seed);
-  return (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
+  return sfc32(seed).next;
 }
 
 /**
@@ -24,6 +15,11 @@ export function randomSfc32(seed: number = 0): () => number {
  * generator (bootstrap kernels): stepping it as randomSfc32 does yields the same sequence.
  */
 export function sfc32State(seed: number = 0): [number, number, number, number] {
+  return sfc32(seed).state();
+}
+
+/** The warmed-up generator and a read of its state. */
+function sfc32(seed: number): {next: () => number; state: () => [number, number, number, number]} {
   let s = Number.isFinite(seed) ? seed >>> 0 : 0;
   const splitmix32 = (): number => {
     s = (s + 0x9e3779b9) | 0;
@@ -36,13 +32,15 @@ export function sfc32State(seed: number = 0): [number, number, number, number] {
   let b = splitmix32();
   let c = splitmix32();
   let d = splitmix32();
-  for (let i = 0; i < 12; ++i) {
+  const next = (): number => {
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
     c = (c << 21) | (c >>> 11);
     c = (c + t) | 0;
-  }
-  return [a, b, c, d];
+    return (t >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 12; ++i) next();
+  return {next, state: () => [a, b, c, d]};
 }
