@@ -1,5 +1,4 @@
-import {iqm, plainMean} from "../stats/index.js";
-import {randomSfc32} from "../stats/index.js";
+import {iqm, plainMean, randomSfc32} from "../stats/index.js";
 
 /** Statistics over seeds/runs that the comparison functions offer. */
 export type GroupStatistic = "mean" | "median" | "iqm";

@@ -33,6 +33,7 @@ export function resampleMeans(src: Float64Array, seed: number, out: Float64Array
   for (let r = 0, resamples = out.length; r < resamples; ++r) {
     let s = 0;
     for (let k = 0; k < n; ++k) {
+      // One step of sfc32, as in random.ts (inlined on purpose: a call per draw costs 3×).
       const t = (((a + b) | 0) + d) | 0;
       d = (d + 1) | 0;
       a = b ^ (b >>> 9);
