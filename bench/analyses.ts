@@ -20,9 +20,9 @@ import {tmpdir} from "node:os";
 import {dirname, join} from "node:path";
 import {fileURLToPath} from "node:url";
 import {DuckDBInstance} from "@duckdb/node-api";
-import {classifyFailures, failureRates, indexHistory, lastLoggedStep, optimizerEffect, rankGroups, runValuesIndexed, type FailureClassification, type RunRow} from "@runlens/analyses";
+import {classifyFailures, failureRates, indexHistory, lastLoggedStep, optimizerEffect, rankGroups, runValuesIndexed, type FailureClassification, type HistoryColumns, type HistoryRow, type RunRow} from "@runlens/analyses";
 import {failuresReport, formatsReport, optimizersReport, resolveDesign, resolveStatistics, selectSubset, type ResearchData} from "@runlens/analyses/research/index";
-import {loadWorkspaceRows} from "../data-loaders/report/load-workspace-rows.js";
+import {loadWorkspaceColumns, loadWorkspaceRows, type RunFields} from "../data-loaders/report/load-workspace-rows.js";
 import {SAMPLE_SOURCE} from "../data-loaders/sources/resolve-source.js";
 import {ensureWorkspace} from "../data-loaders/workspace/ensure-workspace.js";
 
@@ -69,8 +69,18 @@ export async function replicate(sampleDir: string, dir: string, replicas: number
   }
 }
 
+/**
+ * The run keys the matched computations read: the design's (format, optimizer, seed, the keys held
+ * fixed) and the reported failure — the columns pandas reads from runs.csv.
+ */
+const RUN_FIELDS: RunFields = (() => {
+  const d = resolveDesign({});
+  const bare = (k: string) => k.replace(/^config\./, "");
+  return {config: [d.formatKey, d.armKey, ...(d.seedKey === null ? [] : [d.seedKey]), ...d.autoFixKeys].map(bare), summary: ["failure_reason", "failure_step"]};
+})();
+
 /** The matched computations, with the functions and options the research functions use. */
-function runlensCompute(data: ResearchData, resamples: number) {
+export function runlensCompute(data: {runs: readonly RunRow[]; history: readonly HistoryRow[] | HistoryColumns}, resamples: number) {
   const phases: Record<string, number> = {};
   let t = performance.now();
   const lap = (name: string) => {
@@ -201,9 +211,9 @@ export async function benchAnalyses(options: {replicas?: number; resamples?: num
     await replicate(sample.dir, root, replicas);
     log(`replicated the sample ×${replicas}`);
 
-    // runlens: Parquet → rows, then the matched computations (best of `repeats`).
+    // runlens: Parquet → runs (the keys used) and history columns, then the matched computations (best of `repeats`).
     let started = performance.now();
-    const data = await loadWorkspaceRows({runs: join(root, "runs.parquet"), history: join(root, "history4.parquet")});
+    const data = await loadWorkspaceColumns({runs: join(root, "runs.parquet"), history: join(root, "history4.parquet")}, {runFields: RUN_FIELDS});
     const loadSeconds = (performance.now() - started) / 1000;
     let best = Infinity;
     let result: Runlens | null = null;
@@ -226,7 +236,7 @@ export async function benchAnalyses(options: {replicas?: number; resamples?: num
     const check = agreement(result!, p);
 
     // The full research functions on the full history (every ANAL table).
-    const historyRows = data.history.length;
+    const historyRows = data.history.step.length;
     let research: AnalysesBench["research"] = null;
     if (options.full !== false) {
       // In a child process with a larger heap: 25.8 million history rows as objects, indexed by three
@@ -274,7 +284,7 @@ export function printAnalysesBench(r: AnalysesBench, row: (label: string, value:
   row("runlens compute (best of 2)", `${r.runlens.computeSeconds.toFixed(2)} s`, phases(r.runlens.phases));
   row("pandas compute (best of 2)", `${r.pandas.computeSeconds.toFixed(2)} s`, phases(r.pandas.phases));
   row("ratio pandas / runlens (compute)", `${r.ratioCompute.toFixed(2)}×`, "target ≥ 5×");
-  row("runlens load (Parquet → rows, DuckDB)", `${r.runlens.loadSeconds.toFixed(2)} s`);
+  row("runlens load (Parquet → runs + history columns, DuckDB)", `${r.runlens.loadSeconds.toFixed(2)} s`);
   row("pandas load (CSV → DataFrame)", `${r.pandas.loadSeconds.toFixed(2)} s`, "no pyarrow: CSV");
   row("ratio pandas / runlens (load + compute)", `${r.ratioWithLoad.toFixed(2)}×`);
   row("same tables on both sides", r.agreement.failures.length === 0 ? `yes (${r.agreement.checks} checks)` : `NO: ${r.agreement.failures.length} of ${r.agreement.checks}`);

@@ -10,10 +10,12 @@ export {
   type HistoryRow,
   type RunRow,
   type Series,
+  type SeriesArray,
   type HistoryIndex,
   type GroupBy,
   type GroupKey
 } from "./rows.js";
+export {indexHistoryColumns, isHistoryColumns, historyColumnsProblem, type HistoryColumns} from "./history-columns.js";
 export {
   runValues,
   runValuesIndexed,

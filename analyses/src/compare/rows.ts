@@ -4,6 +4,8 @@
  * number / string / `{micros}` object, depending on the reader): every helper here accepts all of them.
  */
 
+import {indexHistoryColumns, isHistoryColumns, type HistoryColumns} from "./history-columns.js";
+
 /** One row of `history.parquet`: one logged value. */
 export interface HistoryRow {
   run_id: string;
@@ -28,9 +30,12 @@ export interface RunRow {
 
 /** One logged series of a run: ascending steps, values at those steps (NaN/±Inf kept). */
 export interface Series {
-  steps: number[];
-  values: number[];
+  steps: SeriesArray;
+  values: SeriesArray;
 }
+
+/** A series' numbers: a plain array, or a view into a columnar read (no copy). Read-only for consumers. */
+export type SeriesArray = readonly number[] | Float64Array;
 
 /** history rows grouped run → metric → series (ascending step; a duplicated step keeps its last row). */
 export type HistoryIndex = Map<string, Map<string, Series>>;
@@ -51,9 +56,11 @@ export function toNumber(value: unknown): number | null {
  *
  * Rows in workspace order (each run's rows together, each metric's rows together and in ascending step —
  * how `history.parquet` is written) are indexed in one pass without sorting or per-row objects; any other
- * order falls back to a sort per series. Both give the same index.
+ * order falls back to a sort per series. Both give the same index. Columnar history (HistoryColumns, from
+ * a columnar reader) is indexed the same way without row objects.
  */
-export function indexHistory(history: readonly HistoryRow[]): {index: HistoryIndex; skippedRows: number} {
+export function indexHistory(history: readonly HistoryRow[] | HistoryColumns): {index: HistoryIndex; skippedRows: number} {
+  if (isHistoryColumns(history)) return indexHistoryColumns(history);
   return indexOrdered(history) ?? indexAnyOrder(history);
 }
 

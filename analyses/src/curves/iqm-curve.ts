@@ -81,7 +81,7 @@ export function iqmCurves(runs: readonly RunRow[], history: readonly HistoryRow[
     const withoutMetric = members.filter((m) => m.series === undefined).map((m) => m.run.run_id);
     const steps = options.steps
       ? [...options.steps].filter((s) => Number.isFinite(s)).sort((a, b) => a - b)
-      : [...new Set(members.flatMap((m) => m.series?.steps ?? []))].sort((a, b) => a - b);
+      : [...new Set(members.flatMap((m) => (m.series ? Array.from(m.series.steps) : [])))].sort((a, b) => a - b);
     const lookups = members.map((m) => {
       const map = new Map<number, number>();
       if (m.series) m.series.steps.forEach((s, i) => map.set(s, m.series!.values[i]));

@@ -1,4 +1,4 @@
-import {fmt, indexHistory, lastLoggedStep, toNumber, type HistoryIndex, type HistoryRow, type RunRow, type Series} from "../compare/rows.js";
+import {fmt, indexHistory, lastLoggedStep, toNumber, type HistoryIndex, type HistoryRow, type RunRow, type Series, type SeriesArray} from "../compare/rows.js";
 
 /**
  * Failure modes, in the order of precedence used to pick one mode per run: a run with evidence for
@@ -140,6 +140,13 @@ function describeStreak(rule: StreakRule): string {
   return `${rule.metric} > ${rule.threshold} for ${rule.consecutive} consecutive logged steps`;
 }
 
+/** {step, value} of positions [from, to) of a series. */
+function stepValues(steps: SeriesArray, values: SeriesArray, from: number, to: number): StepValue[] {
+  const out: StepValue[] = [];
+  for (let i = from; i < to; ++i) out.push({step: steps[i], value: values[i]});
+  return out;
+}
+
 function checkStreak(name: RuleName, rule: StreakRule, series: Series | undefined): RuleCheck {
   const description = describeStreak(rule);
   if (series === undefined || series.steps.length === 0) {
@@ -162,7 +169,7 @@ function checkStreak(name: RuleName, rule: StreakRule, series: Series | undefine
   }
   if (trigger !== null) {
     const first = trigger - rule.consecutive + 1;
-    const vals = steps.slice(first, trigger + 1).map((step, k) => ({step, value: values[first + k]}));
+    const vals = stepValues(steps, values, first, trigger + 1);
     return {rule: name, status: "triggered", step: steps[trigger], description, values: vals, longestStreak: best, max, rowsChecked: trigger + 1};
   }
   return {rule: name, status: "not_triggered", step: null, description, values: [], longestStreak: best, max, rowsChecked: steps.length};
@@ -208,7 +215,7 @@ function checkEarlyStop(rule: FailureRules["earlyStop"], series: Series | undefi
       ++plateau;
       longest = Math.max(longest, plateau);
       if (plateau >= rule.patience) {
-        const vals = steps.slice(i - plateau + 1, i + 1).map((step, k) => ({step, value: values[i - plateau + 1 + k]}));
+        const vals = stepValues(steps, values, i - plateau + 1, i + 1);
         return {rule: "early_stop", status: "triggered", step: steps[i], description, values: vals, longestPlateau: longest, rowsChecked: i + 1};
       }
     }

@@ -8,7 +8,7 @@
  * callers differ is fixed here: runs are put in a canonical order (format, then run_id) before any
  * seeded bootstrap, options are resolved in one place, and tables hold only plain cells.
  */
-import {groupKeyOf, runAttribute, MISSING, type HistoryRow, type RunRow} from "../compare/rows.js";
+import {groupKeyOf, runAttribute, MISSING, type HistoryRow, type RunRow, type Series} from "../compare/rows.js";
 import type {FailureReport} from "../failures/classify.js";
 import type {BootstrapMethod} from "../stats/index.js";
 
@@ -452,7 +452,7 @@ export interface ReducedValue {
 }
 
 /** Reduce the part of a series with from ≤ step ≤ to; null when no finite value is there. */
-export function reduceSeries(series: {steps: readonly number[]; values: readonly number[]} | undefined, how: SeriesReduction, from = -Infinity, to = Infinity): ReducedValue {
+export function reduceSeries(series: Series | undefined, how: SeriesReduction, from = -Infinity, to = Infinity): ReducedValue {
   if (series === undefined) return {value: null, n: 0, nonFinite: 0};
   let n = 0;
   let nonFinite = 0;
