@@ -1,6 +1,7 @@
 import {parsePythonJson} from "../../json/python-json.js";
 import {WandbApiError} from "./errors.js";
 import type {GraphqlClient, RequestOptions} from "./graphql-client.js";
+import {splitHistoryBody} from "./history-body.js";
 import {projectNotFound, runNotFound} from "./runs.js";
 
 export const RUN_HISTORY_KEYS_QUERY = `query RunHistoryKeys($project: String!, $entity: String!, $name: String!) {
@@ -77,6 +78,12 @@ function decodeRow(raw: unknown, where: string): HistoryRow {
   return row as HistoryRow;
 }
 
+/** HistoryPage bodies split into row texts on the bytes (see history-body.ts); other bodies go the general way. */
+function decodeHistoryBody(bytes: Buffer): Record<string, unknown> | undefined {
+  const rows = splitHistoryBody(bytes);
+  return rows === undefined ? undefined : {project: {run: {history: rows}}};
+}
+
 /**
  * The complete history of one run, never sampled, as `scan_history` reads it: windows
  * [a, min(a + pageSize, maxStep)) from `minStep` to historyKeys.lastStep + 1, each one HistoryPage request
@@ -110,7 +117,8 @@ export async function* scanHistory(
     const data = await client.request<Data>(
       HISTORY_PAGE_QUERY,
       {entity, project, run: runName, minStep: a, maxStep: b, pageSize},
-      {signal: options.signal}
+      {signal: options.signal},
+      decodeHistoryBody
     );
     if (!data.project) throw projectNotFound(entity, project, "HistoryPage");
     if (!data.project.run) throw runNotFound(entity, project, runName, "HistoryPage");

@@ -8,6 +8,11 @@ export interface TransportResponse {
   status: number;
   header(name: string): string | null;
   text(): Promise<string>;
+  /**
+   * The whole (decompressed) body as bytes, instead of `text()`: lets a caller decode a large body piecewise.
+   * Optional; read the body once, with either method.
+   */
+  bytes?(): Promise<Buffer>;
 }
 
 export interface TransportRequest {
@@ -22,7 +27,12 @@ export type Transport = (url: string, request: TransportRequest) => Promise<Tran
 export function fetchTransport(fetchImpl: typeof fetch = globalThis.fetch): Transport {
   return async (url, {headers, body, signal}) => {
     const response = await fetchImpl(url, {method: "POST", headers, body, signal});
-    return {status: response.status, header: (name) => response.headers.get(name), text: () => response.text()};
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name),
+      text: () => response.text(),
+      bytes: async () => Buffer.from(await response.arrayBuffer())
+    };
   };
 }
 
@@ -92,23 +102,23 @@ export function nodeHttpTransport(options: {maxSockets?: number} = {}): Transpor
         },
         (response) => {
           const bodyPromise = readBody(response, signal);
-          bodyPromise.catch(() => {}); // surfaced by text()
+          bodyPromise.catch(() => {}); // surfaced by text() / bytes()
+          const bytes = async (): Promise<Buffer> => {
+            const raw = await bodyPromise;
+            const encoding = String(response.headers["content-encoding"] ?? "").trim().toLowerCase();
+            if (!encoding || encoding === "identity") return raw;
+            const decompress = decompressors[encoding];
+            if (!decompress) throw new Error(`unsupported content-encoding ${encoding}`);
+            return decompress(raw);
+          };
           resolve({
             status: response.statusCode ?? 0,
             header: (name) => {
               const value = response.headers[name.toLowerCase()];
               return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
             },
-            text: async () => {
-              let bytes = await bodyPromise;
-              const encoding = String(response.headers["content-encoding"] ?? "").trim().toLowerCase();
-              if (encoding && encoding !== "identity") {
-                const decompress = decompressors[encoding];
-                if (!decompress) throw new Error(`unsupported content-encoding ${encoding}`);
-                bytes = await decompress(bytes);
-              }
-              return bytes.toString("utf8");
-            }
+            bytes,
+            text: async () => (await bytes()).toString("utf8")
           });
         }
       );
