@@ -1,6 +1,7 @@
 import {describe, expect, it} from "vitest";
 import {bootstrapCI, plainMean, randomSfc32} from "../../analyses/src/stats/index.js";
 import {probabilityBest, probabilityBestOf} from "../../analyses/src/compare/_summary.js";
+import {ratioOfSums} from "../../analyses/src/stats/_resampleMean.js";
 
 /** A sample with a large common offset, negative values and a repeated value. */
 function sample(n: number, seed: number): number[] {
@@ -28,6 +29,48 @@ describe("the mean bootstrap kernel", () => {
     const stratified = bootstrapCI(xs, plainMean, {resamples: 200, seed: 4, strata, method: "percentile", keepReplicates: true});
     const wrapped = bootstrapCI(xs, (x) => plainMean(x), {resamples: 200, seed: 4, strata, method: "percentile", keepReplicates: true});
     expect(Array.from(stratified.replicates!)).toEqual(Array.from(wrapped.replicates!));
+  });
+});
+
+describe("the ratio-of-sums kernel (paired improvement in %)", () => {
+  it("gives the same replicates, bit for bit, as the general loop over the same positions", () => {
+    for (const [n, seed] of [[2, 0], [3, 5], [41, 7], [300, 2024]]) {
+      const a = sample(n, seed);
+      const d = sample(n, seed + 1).map((x, i) => (i % 3 === 0 ? -x : x) / 100);
+      const positions = a.map((_, i) => i);
+      // The general loop: the same formula, written out, reading the positions it is given.
+      const byHand = (p: Float64Array) => {
+        let sn = 0;
+        let sd = 0;
+        for (let i = 0; i < p.length; ++i) {
+          sn += d[p[i]];
+          sd += a[p[i]];
+        }
+        return (100 * sn) / Math.abs(sd);
+      };
+      for (const method of ["percentile", "bca"] as const) {
+        const fast = bootstrapCI(positions, ratioOfSums(d, a, 100), {resamples: 777, seed, method, keepReplicates: true});
+        const general = bootstrapCI(positions, byHand, {resamples: 777, seed, method, keepReplicates: true});
+        expect(Array.from(fast.replicates!)).toEqual(Array.from(general.replicates!));
+        expect({...fast, replicates: undefined}).toEqual({...general, replicates: undefined});
+      }
+    }
+  });
+
+  it("takes the general loop when the sample is not the positions 0…n−1, or is stratified", () => {
+    const a = sample(20, 3);
+    const d = sample(20, 4);
+    const stat = ratioOfSums(d, a, 100);
+    const shuffled = a.map((_, i) => (i * 7) % 20); // a permutation of the positions
+    const r1 = bootstrapCI(shuffled, stat, {resamples: 300, seed: 2, method: "percentile", keepReplicates: true});
+    const r2 = bootstrapCI(shuffled, (p) => stat(p), {resamples: 300, seed: 2, method: "percentile", keepReplicates: true});
+    expect(Array.from(r1.replicates!)).toEqual(Array.from(r2.replicates!));
+    const positions = a.map((_, i) => i);
+    const strata = positions.map((i) => i % 2);
+    const s1 = bootstrapCI(positions, stat, {resamples: 300, seed: 2, method: "percentile", strata, keepReplicates: true});
+    const s2 = bootstrapCI(positions, (p) => stat(p), {resamples: 300, seed: 2, method: "percentile", strata, keepReplicates: true});
+    expect(Array.from(s1.replicates!)).toEqual(Array.from(s2.replicates!));
+    expect(() => ratioOfSums([1, 2], [1], 1)).toThrow(RangeError);
   });
 });
 

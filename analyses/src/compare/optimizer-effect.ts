@@ -4,6 +4,7 @@ import {groupKeyOf, runAttribute, type GroupBy, type RunRow} from "./rows.js";
 import type {RunValue} from "./common-step.js";
 import {resolveBootstrap, type CompareBootstrapOptions, type ExcludedRun} from "./rank-groups.js";
 import {mean, sampleSd} from "./_summary.js";
+import {ratioOfSums} from "../stats/_resampleMean.js";
 import type {PAdjust} from "./pairwise.js";
 
 export interface OptimizerEffectOptions {
@@ -174,15 +175,8 @@ export function optimizerEffect(values: readonly RunValue[], runs: readonly RunR
       const n = pairs.length;
       const d = pairs.map((p) => sign * (p.a - p.b));
       const idx = pairs.map((_, i) => i);
-      const ci = bootstrapCI(idx, (sample) => {
-        let sa = 0;
-        let sd = 0;
-        for (let i = 0; i < sample.length; ++i) {
-          sa += pairs[sample[i]].a;
-          sd += d[sample[i]];
-        }
-        return (100 * sd) / Math.abs(sa);
-      }, bootOpts);
+      // 100 · Σ d / |Σ a| over the resampled pairs (the bootstrap draws it with a dedicated kernel).
+      const ci = bootstrapCI(idx, ratioOfSums(d, pairs.map((p) => p.a), 100), bootOpts);
       if (Number.isFinite(ci.lower) && Number.isFinite(ci.upper)) {
         lower = ci.lower;
         upper = ci.upper;

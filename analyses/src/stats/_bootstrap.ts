@@ -3,7 +3,7 @@ import {groupPositions} from "./_groups.js";
 import {randomSfc32} from "./random.js";
 import {percentileInterval} from "./percentileInterval.js";
 import {bcaInterval} from "./bcaInterval.js";
-import {plainMean, resampleMeans} from "./_resampleMean.js";
+import {plainMean, ratioOfSumsKernel, resampleMeans, resampleRatioOfSums} from "./_resampleMean.js";
 import {jackknifeAcceleration} from "./jackknifeAcceleration.js";
 
 export type BootstrapMethod = "percentile" | "bca";
@@ -88,9 +88,12 @@ export function bootstrapSamples(
   const data = copies();
   const replicates = new Float64Array(resamples);
   let nanCount = 0;
+  const ratio = data.length === 1 && strata[0] === undefined ? ratioOfSumsKernel(statistic, data[0]) : null;
   if (data.length === 1 && strata[0] === undefined && statistic === plainMean) {
     // The mean of one unstratified sample: the same replicates, bit for bit, without a buffer per draw.
     nanCount = resampleMeans(data[0], seed, replicates);
+  } else if (ratio !== null) {
+    nanCount = resampleRatioOfSums(ratio, seed, replicates); // likewise for a ratio of sums over pairs
   } else {
     nanCount = drawReplicates(data, statistic, groups, seed, replicates);
   }

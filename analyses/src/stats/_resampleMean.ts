@@ -48,3 +48,72 @@ export function resampleMeans(src: Float64Array, seed: number, out: Float64Array
   }
   return nan;
 }
+
+/** What ratioOfSums statistics resample: registered so bootstrapSamples can use resampleRatioOfSums. */
+const RATIO_OF_SUMS = new WeakMap<object, {num: Float64Array; den: Float64Array; scale: number}>();
+
+/**
+ * A statistic of a sample of positions 0…n−1 (a resample of pairs, by position): scale · Σ num[i] / |Σ den[i]|
+ * over the positions drawn, summed in draw order. bootstrapSamples recognises it (one unstratified
+ * sample holding exactly 0…n−1) and draws its replicates with resampleRatioOfSums: the same bits as
+ * the general loop. Internal helper.
+ */
+export function ratioOfSums(num: ArrayLike<number>, den: ArrayLike<number>, scale: number): (positions: Float64Array) => number {
+  if (num.length !== den.length) throw new RangeError("num and den differ in length");
+  const nums = Float64Array.from(num);
+  const dens = Float64Array.from(den);
+  const statistic = (positions: Float64Array): number => {
+    let sn = 0;
+    let sd = 0;
+    for (let i = 0; i < positions.length; ++i) {
+      sn += nums[positions[i]];
+      sd += dens[positions[i]];
+    }
+    return (scale * sn) / Math.abs(sd);
+  };
+  RATIO_OF_SUMS.set(statistic, {num: nums, den: dens, scale});
+  return statistic;
+}
+
+/** The kernel's data when `statistic` is a ratioOfSums over exactly the positions 0…n−1 in `sample`. */
+export function ratioOfSumsKernel(statistic: object, sample: Float64Array): {num: Float64Array; den: Float64Array; scale: number} | null {
+  const k = RATIO_OF_SUMS.get(statistic);
+  if (k === undefined || k.num.length !== sample.length) return null;
+  for (let i = 0; i < sample.length; ++i) if (sample[i] !== i) return null;
+  return k;
+}
+
+/**
+ * Bootstrap replicates of a ratioOfSums statistic into `out`, with the draws of randomSfc32(seed)
+ * inlined (see resampleMeans): position floor(random() · n), sums in draw order. Returns the number
+ * of NaN replicates. Internal helper.
+ */
+export function resampleRatioOfSums(k: {num: Float64Array; den: Float64Array; scale: number}, seed: number, out: Float64Array): number {
+  const {num, den, scale} = k;
+  const state = sfc32State(seed);
+  let a = state[0] | 0;
+  let b = state[1] | 0;
+  let c = state[2] | 0;
+  let d = state[3] | 0;
+  const n = num.length;
+  let nan = 0;
+  for (let r = 0, resamples = out.length; r < resamples; ++r) {
+    let sn = 0;
+    let sd = 0;
+    for (let j = 0; j < n; ++j) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      const i = (((t >>> 0) * n) / 4294967296) | 0;
+      sn += num[i];
+      sd += den[i];
+    }
+    const v = (scale * sn) / Math.abs(sd);
+    out[r] = v;
+    if (v !== v) ++nan;
+  }
+  return nan;
+}
