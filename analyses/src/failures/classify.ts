@@ -136,8 +136,22 @@ function modeOfReason(reason: string | null): FailureMode | null {
 
 const precedence = (m: FailureMode): number => FAILURE_MODES.indexOf(m);
 
+/**
+ * Rule descriptions, written once per rules object rather than once per run; an entry is reused only
+ * while the parameters it was written from are unchanged (a caller may edit its rules object).
+ */
+const DESCRIPTIONS = new WeakMap<object, {params: readonly unknown[]; text: string}>();
+
+function describe(key: object, params: readonly unknown[], text: () => string): string {
+  const d = DESCRIPTIONS.get(key);
+  if (d !== undefined && d.params.length === params.length && d.params.every((p, i) => p === params[i])) return d.text;
+  const written = text();
+  DESCRIPTIONS.set(key, {params: [...params], text: written});
+  return written;
+}
+
 function describeStreak(rule: StreakRule): string {
-  return `${rule.metric} > ${rule.threshold} for ${rule.consecutive} consecutive logged steps`;
+  return describe(rule, [rule.metric, rule.threshold, rule.consecutive], () => `${rule.metric} > ${rule.threshold} for ${rule.consecutive} consecutive logged steps`);
 }
 
 /** {step, value} of positions [from, to) of a series. */
@@ -153,20 +167,34 @@ function checkStreak(name: RuleName, rule: StreakRule, series: Series | undefine
     return {rule: name, status: "not_evaluated", step: null, description, values: [], rowsChecked: 0, reason: `${rule.metric} not logged`};
   }
   const {steps, values} = series;
+  // Scalars in the loop (no object per new maximum or longer streak): this runs on every logged value.
   let run = 0;
-  let best = {length: 0, from: null as number | null, to: null as number | null};
-  let max: StepValue | null = null;
+  let bestLength = 0;
+  let bestFrom: number | null = null;
+  let bestTo: number | null = null;
+  let maxAt = -1;
+  let maxValue = -Infinity;
   let trigger: number | null = null;
+  const threshold = rule.threshold;
   for (let i = 0; i < steps.length; ++i) {
     const v = values[i];
-    if (!Number.isNaN(v) && (max === null || v > max.value)) max = {step: steps[i], value: v};
-    run = v > rule.threshold ? run + 1 : 0;
-    if (run > best.length) best = {length: run, from: steps[i - run + 1], to: steps[i]};
-    if (trigger === null && run >= rule.consecutive) {
+    if (v === v && (maxAt < 0 || v > maxValue)) {
+      maxAt = i;
+      maxValue = v;
+    }
+    run = v > threshold ? run + 1 : 0;
+    if (run > bestLength) {
+      bestLength = run;
+      bestFrom = steps[i - run + 1];
+      bestTo = steps[i];
+    }
+    if (run >= rule.consecutive) {
       trigger = i;
       break; // the runner stops here
     }
   }
+  const best = {length: bestLength, from: bestFrom, to: bestTo};
+  const max: StepValue | null = maxAt < 0 ? null : {step: steps[maxAt], value: maxValue};
   if (trigger !== null) {
     const first = trigger - rule.consecutive + 1;
     const vals = stepValues(steps, values, first, trigger + 1);
@@ -176,7 +204,7 @@ function checkStreak(name: RuleName, rule: StreakRule, series: Series | undefine
 }
 
 function checkNan(metrics: string[], byMetric: Map<string, Series> | undefined): RuleCheck {
-  const description = `${metrics.join(" or ")} non-finite (NaN or ±Infinity)`;
+  const description = describe(metrics, metrics, () => `${metrics.join(" or ")} non-finite (NaN or ±Infinity)`);
   let first: StepValue | null = null;
   let rows = 0;
   const present = metrics.filter((m) => byMetric?.get(m) !== undefined);
@@ -198,7 +226,7 @@ function checkNan(metrics: string[], byMetric: Map<string, Series> | undefined):
 }
 
 function checkEarlyStop(rule: FailureRules["earlyStop"], series: Series | undefined): RuleCheck {
-  const description = `${rule.metric} not strictly below its best for ${rule.patience} consecutive evaluations at steps > ${rule.afterStep}`;
+  const description = describe(rule, [rule.metric, rule.patience, rule.afterStep], () => `${rule.metric} not strictly below its best for ${rule.patience} consecutive evaluations at steps > ${rule.afterStep}`);
   if (series === undefined || series.steps.length === 0) {
     return {rule: "early_stop", status: "not_evaluated", step: null, description, values: [], rowsChecked: 0, reason: `${rule.metric} not logged`};
   }
@@ -379,14 +407,7 @@ function classifyIndexed(run: RunRow, byMetric: Map<string, Series> | undefined,
   }
   if (report?.state && state && report.state !== state) disagreements.push(`failure report state ${report.state} ≠ run state ${state}`);
 
-  const evidence: string[] = [];
-  for (const r of reported) evidence.push(`${r.source}: failure_reason ${r.reason ?? "(none)"}${r.step !== null ? `, failure_step ${r.step}` : ""}${r.mode === "other" ? " (not a known failure mode)" : ""}`);
-  if (mode === "crashed") evidence.push(`state ${state} with no failure reason and no history rule met`);
-  for (const c of rulesChecked) evidence.push(ruleEvidence(c));
-  if (!hasHistory) evidence.push("no history rows for this run: history rules not evaluated");
-  for (const d of disagreements) evidence.push(`disagreement: ${d}`);
-
-  return {
+  const out: FailureClassification = {
     run_id: run.run_id,
     name: stringOrNull(run.name),
     state,
@@ -399,8 +420,30 @@ function classifyIndexed(run: RunRow, byMetric: Map<string, Series> | undefined,
     reported,
     consistent: disagreements.length === 0,
     disagreements,
-    evidence
+    evidence: []
   };
+  // The evidence lines are written when first read (an ordinary enumerable property to every reader:
+  // JSON, spread, deep equality): classifying thousands of runs need not format every rule's numbers.
+  let evidence: string[] | null = null;
+  Object.defineProperty(out, "evidence", {
+    enumerable: true,
+    configurable: true,
+    get: () => (evidence ??= evidenceLines(reported, mode, state, rulesChecked, hasHistory, disagreements)),
+    set: (lines: string[]) => {
+      evidence = lines;
+    }
+  });
+  return out;
+}
+
+function evidenceLines(reported: readonly ReportedFailure[], mode: FailureMode, state: string | null, rulesChecked: readonly RuleCheck[], hasHistory: boolean, disagreements: readonly string[]): string[] {
+  const evidence: string[] = [];
+  for (const r of reported) evidence.push(`${r.source}: failure_reason ${r.reason ?? "(none)"}${r.step !== null ? `, failure_step ${r.step}` : ""}${r.mode === "other" ? " (not a known failure mode)" : ""}`);
+  if (mode === "crashed") evidence.push(`state ${state} with no failure reason and no history rule met`);
+  for (const c of rulesChecked) evidence.push(ruleEvidence(c));
+  if (!hasHistory) evidence.push("no history rows for this run: history rules not evaluated");
+  for (const d of disagreements) evidence.push(`disagreement: ${d}`);
+  return evidence;
 }
 
 /**
