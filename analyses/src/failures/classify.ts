@@ -161,6 +161,24 @@ function stepValues(steps: SeriesArray, values: SeriesArray, from: number, to: n
   return out;
 }
 
+/**
+ * A triggered rule's `values` (positions [from, to) of its series), made into objects when first read:
+ * an ordinary enumerable property to every reader, but classifying thousands of runs does not build
+ * the streaks nobody looks at.
+ */
+function withLazyValues(check: RuleCheck, steps: SeriesArray, values: SeriesArray, from: number, to: number): RuleCheck {
+  let made: StepValue[] | null = null;
+  Object.defineProperty(check, "values", {
+    enumerable: true,
+    configurable: true,
+    get: () => (made ??= stepValues(steps, values, from, to)),
+    set: (v: StepValue[]) => {
+      made = v;
+    }
+  });
+  return check;
+}
+
 function checkStreak(name: RuleName, rule: StreakRule, series: Series | undefined): RuleCheck {
   const description = describeStreak(rule);
   if (series === undefined || series.steps.length === 0) {
@@ -197,8 +215,8 @@ function checkStreak(name: RuleName, rule: StreakRule, series: Series | undefine
   const max: StepValue | null = maxAt < 0 ? null : {step: steps[maxAt], value: maxValue};
   if (trigger !== null) {
     const first = trigger - rule.consecutive + 1;
-    const vals = stepValues(steps, values, first, trigger + 1);
-    return {rule: name, status: "triggered", step: steps[trigger], description, values: vals, longestStreak: best, max, rowsChecked: trigger + 1};
+    const check: RuleCheck = {rule: name, status: "triggered", step: steps[trigger], description, values: [], longestStreak: best, max, rowsChecked: trigger + 1};
+    return withLazyValues(check, steps, values, first, trigger + 1);
   }
   return {rule: name, status: "not_triggered", step: null, description, values: [], longestStreak: best, max, rowsChecked: steps.length};
 }
@@ -243,8 +261,8 @@ function checkEarlyStop(rule: FailureRules["earlyStop"], series: Series | undefi
       ++plateau;
       longest = Math.max(longest, plateau);
       if (plateau >= rule.patience) {
-        const vals = stepValues(steps, values, i - plateau + 1, i + 1);
-        return {rule: "early_stop", status: "triggered", step: steps[i], description, values: vals, longestPlateau: longest, rowsChecked: i + 1};
+        const check: RuleCheck = {rule: "early_stop", status: "triggered", step: steps[i], description, values: [], longestPlateau: longest, rowsChecked: i + 1};
+        return withLazyValues(check, steps, values, i - plateau + 1, i + 1);
       }
     }
   }
