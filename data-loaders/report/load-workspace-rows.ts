@@ -38,29 +38,32 @@ export function plainValue(value: unknown): unknown {
   return value;
 }
 
-/** Which config / summary keys to read (absent keys are skipped); all keys when not given. */
+/** What to read of the runs table; everything when not given. */
 export interface RunFields {
+  /** Top-level columns to keep (run_id always; absent ones skipped); all when not given. */
+  columns?: readonly string[];
+  /** config keys to keep (absent keys skipped); all when not given. */
   config?: readonly string[];
+  /** summary keys to keep (absent keys skipped); all when not given. */
   summary?: readonly string[];
 }
 
-/** `struct_pack` of the wanted keys that the struct column has (an empty struct when none). */
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** The select list for `fields`: the kept columns, config/summary as a struct_pack of the kept keys. */
 async function projection(connection: DuckDBConnection, file: string, fields: RunFields): Promise<string> {
-  const types = (await connection.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(file)}) LIMIT 0`));
+  const types = await connection.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(file)}) LIMIT 0`);
   const names = types.columnNames();
-  const parts: string[] = [];
-  for (const column of ["config", "summary"] as const) {
-    const wanted = fields[column];
-    const i = names.indexOf(column);
-    if (wanted === undefined || i < 0) continue;
-    const type = types.columnTypes()[i];
+  const kept = fields.columns === undefined ? names : names.filter((n) => n === "run_id" || n === "config" || n === "summary" || fields.columns!.includes(n));
+  const select = kept.map((name) => {
+    const wanted = name === "config" || name === "summary" ? fields[name] : undefined;
+    if (wanted === undefined) return quoted(name);
+    const type = types.columnTypes()[names.indexOf(name)];
     const have = new Set(type instanceof DuckDBStructType ? type.entryNames : []);
     const keys = wanted.filter((k) => have.has(k));
-    const quoted = (k: string) => `"${k.replaceAll('"', '""')}"`;
-    parts.push(keys.length === 0 ? `NULL AS ${column}` : `struct_pack(${keys.map((k) => `${quoted(k)} := ${column}.${quoted(k)}`).join(", ")}) AS ${column}`);
-  }
-  const replaced = ["config", "summary"].filter((c) => names.includes(c) && fields[c as keyof RunFields] !== undefined);
-  return replaced.length === 0 ? "*" : `* REPLACE (${parts.join(", ")})`;
+    return keys.length === 0 ? `NULL AS ${name}` : `struct_pack(${keys.map((k) => `${quoted(k)} := ${name}.${quoted(k)}`).join(", ")}) AS ${name}`;
+  });
+  return select.join(", ");
 }
 
 async function readRuns(connection: DuckDBConnection, file: string, fields?: RunFields): Promise<RunRow[]> {

@@ -138,7 +138,7 @@ describe("loadWorkspaceColumns: the real sample read as columns equals the rows 
     expect(byRun(plain(b.index))).toEqual(byRun(plain(a.index)));
   }, 120_000);
 
-  it("runFields reads only the named config and summary keys (absent keys skipped)", async () => {
+  it("runFields reads only the named columns and config/summary keys (absent ones skipped)", async () => {
     const full = await loadWorkspaceColumns(dir);
     const some = await loadWorkspaceColumns(dir, {runFields: {config: ["fp8_format", "seed", "no_such_key"], summary: ["failure_reason"]}});
     expect(some.runs.length).toBe(full.runs.length);
@@ -152,5 +152,10 @@ describe("loadWorkspaceColumns: the real sample read as columns equals the rows 
     }
     const none = await loadWorkspaceColumns(dir, {runFields: {config: ["no_such_key"]}});
     expect(none.runs.every((r) => r.config === null)).toBe(true);
+    // Top-level columns: run_id always, the named ones that exist, config/summary as asked.
+    const few = await loadWorkspaceColumns(dir, {runFields: {columns: ["name", "state", "no_such_column"], config: ["optimizer"], summary: []}});
+    expect(Object.keys(few.runs[0]).sort()).toEqual(["config", "name", "run_id", "state", "summary"]);
+    expect(few.runs.map((r) => [r.run_id, r.name, r.state, r.config])).toEqual(full.runs.map((r) => [r.run_id, r.name, r.state, {optimizer: r.config!.optimizer}]));
+    expect(few.runs.every((r) => r.summary === null)).toBe(true);
   }, 120_000);
 });
