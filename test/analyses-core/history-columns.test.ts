@@ -64,6 +64,23 @@ describe("indexHistoryColumns: columnar history gives the index rows give", () =
     expect(Array.from(fromColumns.index.get("a")!.get("loss")!.values)).toEqual([3, 2]);
   });
 
+  it("a skipped row of another run inside a series neither splits nor drops it", () => {
+    const withGap = [
+      {run_id: "a", metric: "loss", step: 0, value: 1},
+      {run_id: "b", metric: "loss", step: NaN, value: 9}, // unusable: ignored, wherever it sits
+      {run_id: "a", metric: "loss", step: 1, value: 2},
+      {run_id: "a", metric: "loss", step: 2, value: 3},
+      {run_id: "b", metric: "loss", step: 0, value: 4}
+    ];
+    const {index, skippedRows} = indexHistoryColumns(columnsOf(withGap));
+    expect(skippedRows).toBe(1);
+    expect(plain(index)).toEqual([
+      ["a", [["loss", [0, 1, 2], [1, 2, 3]]]],
+      ["b", [["loss", [0], [4]]]]
+    ]);
+    expect(plain(index)).toEqual(plain(indexHistory(withGap.map((r) => ({...r}) as HistoryRow)).index));
+  });
+
   it("interleaved runs and a step going back take the sorting path", () => {
     const mixed = [
       {run_id: "a", metric: "loss", step: 0, value: 1},

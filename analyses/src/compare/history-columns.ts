@@ -37,71 +37,120 @@ export function historyColumnsProblem(c: HistoryColumns): string | null {
   return null;
 }
 
-/** Positions [from, to) of a column: a view when the rows are in order (no copy), else a gathered copy. */
-function slice(column: Float64Array, order: Uint32Array | null, from: number, to: number): Float64Array {
-  if (order === null) return column.subarray(from, to);
-  const out = new Float64Array(to - from);
-  for (let i = from; i < to; ++i) out[i - from] = column[order[i]];
-  return out;
-}
-
 /**
  * The index (run → metric → series) of columnar history, with the same rules as for rows: rows with a
  * non-finite step are skipped and counted; a duplicated step keeps its last row. Rows in workspace order
- * (runs together, a run's metrics together, steps ascending) take one pass; any other order is sorted
- * first (stable, so "last row" still means the later row of the input). Series of ordered columns are
- * views into them (Float64Array.subarray): indexing millions of rows copies nothing.
+ * (runs together, a run's metrics together, steps ascending) take one pass, and their series are views
+ * into the columns (Float64Array.subarray): indexing millions of rows copies nothing. Any other order
+ * is sorted first (stable, so "last row" still means the later row of the input).
  */
 export function indexHistoryColumns(c: HistoryColumns): {index: HistoryIndex; skippedRows: number} {
   const problem = historyColumnsProblem(c);
   if (problem !== null) throw new Error(problem);
-  let skippedRows = c.skippedRows ?? 0;
-  const n = c.step.length;
-  let usable = 0;
-  for (let i = 0; i < n; ++i) if (Number.isFinite(c.step[i])) ++usable;
-  skippedRows += n - usable;
-  const order = inWorkspaceOrder(c) ? null : sortedOrder(c, usable);
-  const len = order === null ? n : order.length;
-  const at = (i: number) => (order === null ? i : order[i]);
-  const index: HistoryIndex = new Map();
-  let i = 0;
-  while (i < len) {
-    // Skip unusable rows (only possible in the unsorted pass: the sort drops them).
-    if (!Number.isFinite(c.step[at(i)])) {
-      ++i;
+  const ranges = orderedRanges(c);
+  if (ranges !== null) {
+    const index: HistoryIndex = new Map();
+    const {from, to, dirty} = ranges;
+    for (let r = 0; r < from.length; ++r) {
+      const i = from[r];
+      const run = c.run[i];
+      const metric = c.metric[i];
+      const series: Series = dirty[r] ? collect(c, null, from[r], to[r], run, metric) : {steps: c.step.subarray(i, to[r]), values: c.value.subarray(i, to[r])};
+      const runId = c.runIds[run];
+      let byMetric = index.get(runId);
+      if (byMetric === undefined) index.set(runId, (byMetric = new Map()));
+      byMetric.set(c.metrics[metric], series);
+    }
+    return {index, skippedRows: (c.skippedRows ?? 0) + ranges.skipped};
+  }
+  return indexSorted(c);
+}
+
+/**
+ * One pass over rows in workspace order: each series' range [from, to) of positions, and whether it
+ * holds a duplicated step or a skipped row (`dirty`: built by collect, not as a view). Rows with a
+ * non-finite step are skipped (counted) and ignored for the order. Null when the rows are in any
+ * other order (a run or a run's metric seen again after others, a step going back).
+ */
+function orderedRanges(c: HistoryColumns): {from: number[]; to: number[]; dirty: boolean[]; skipped: number} | null {
+  const seenRun = new Uint8Array(c.runIds.length);
+  const metricSeenInRun = new Int32Array(c.metrics.length).fill(-1);
+  const from: number[] = [];
+  const to: number[] = [];
+  const dirty: boolean[] = [];
+  const {run: runs, metric: metrics, step: steps} = c;
+  let run = -1;
+  let metric = -1;
+  let last = -Infinity;
+  let skipped = 0;
+  let skippedInSeries = false;
+  for (let i = 0, n = steps.length; i < n; ++i) {
+    const s = steps[i];
+    if (!(s - s === 0)) {
+      // non-finite step (NaN − NaN and ∞ − ∞ are NaN)
+      ++skipped;
+      skippedInSeries = true;
       continue;
     }
-    const run = c.run[at(i)];
-    const metric = c.metric[at(i)];
-    let j = i + 1;
-    let distinct = 1;
-    let duplicated = false;
-    for (; j < len; ++j) {
-      const k = at(j);
-      if (c.run[k] !== run || c.metric[k] !== metric) break;
-      const s = c.step[k];
-      if (!Number.isFinite(s)) continue;
-      if (s === c.step[at(j - 1)]) duplicated = true;
-      else ++distinct;
+    const r = runs[i];
+    const m = metrics[i];
+    if (r !== run || m !== metric) {
+      if (r !== run) {
+        if (seenRun[r] === 1) return null;
+        seenRun[r] = 1;
+        run = r;
+      }
+      if (metricSeenInRun[m] === r) return null;
+      metricSeenInRun[m] = r;
+      metric = m;
+      from.push(i);
+      to.push(i + 1);
+      dirty.push(false);
+      skippedInSeries = false;
+      last = s;
+      continue;
     }
-    const series: Series = duplicated || (order === null && j - i !== distinct) ? dedupe(c, order, i, j) : {steps: slice(c.step, order, i, j), values: slice(c.value, order, i, j)};
+    if (s < last) return null;
+    const k = to.length - 1;
+    if (s === last || skippedInSeries) dirty[k] = true;
+    to[k] = i + 1;
+    last = s;
+  }
+  return {from, to, dirty, skipped};
+}
+
+/** Index of columns in any order: usable rows sorted (see sortedOrder), then grouped. */
+function indexSorted(c: HistoryColumns): {index: HistoryIndex; skippedRows: number} {
+  let usable = 0;
+  for (let i = 0, n = c.step.length; i < n; ++i) if (Number.isFinite(c.step[i])) ++usable;
+  const order = sortedOrder(c, usable);
+  const index: HistoryIndex = new Map();
+  let i = 0;
+  while (i < order.length) {
+    const run = c.run[order[i]];
+    const metric = c.metric[order[i]];
+    let j = i + 1;
+    while (j < order.length && c.run[order[j]] === run && c.metric[order[j]] === metric) ++j;
     const runId = c.runIds[run];
     let byMetric = index.get(runId);
     if (byMetric === undefined) index.set(runId, (byMetric = new Map()));
-    byMetric.set(c.metrics[metric], series);
+    byMetric.set(c.metrics[metric], collect(c, order, i, j, run, metric));
     i = j;
   }
-  return {index, skippedRows};
+  return {index, skippedRows: (c.skippedRows ?? 0) + c.step.length - usable};
 }
 
-/** A series with duplicated steps (or unusable rows inside it): keep each step's last finite-step row. */
-function dedupe(c: HistoryColumns, order: Uint32Array | null, from: number, to: number): Series {
+/**
+ * The series of (run, metric) from positions [from, to) (through `order` when given): rows of other
+ * series and rows with a non-finite step left out, a duplicated step keeping its last row.
+ */
+function collect(c: HistoryColumns, order: Uint32Array | null, from: number, to: number, run: number, metric: number): Series {
   const steps: number[] = [];
   const values: number[] = [];
   for (let i = from; i < to; ++i) {
     const k = order === null ? i : order[i];
     const s = c.step[k];
-    if (!Number.isFinite(s)) continue;
+    if (!Number.isFinite(s) || c.run[k] !== run || c.metric[k] !== metric) continue;
     if (steps.length > 0 && steps[steps.length - 1] === s) values[values.length - 1] = c.value[k];
     else {
       steps.push(s);
@@ -109,39 +158,6 @@ function dedupe(c: HistoryColumns, order: Uint32Array | null, from: number, to: 
     }
   }
   return {steps, values};
-}
-
-/**
- * True when each run's rows are together, each metric's rows within a run are together, and steps
- * ascend (non-strictly) within each series. Rows with a non-finite step are ignored for the test.
- */
-function inWorkspaceOrder(c: HistoryColumns): boolean {
-  const seenRun = new Uint8Array(c.runIds.length);
-  const metricSeenInRun = new Int32Array(c.metrics.length).fill(-1);
-  let run = -1;
-  let metric = -1;
-  let last = -Infinity;
-  for (let i = 0, n = c.step.length; i < n; ++i) {
-    const s = c.step[i];
-    if (!Number.isFinite(s)) continue;
-    const r = c.run[i];
-    const m = c.metric[i];
-    if (r !== run) {
-      if (seenRun[r] === 1) return false;
-      seenRun[r] = 1;
-      run = r;
-      metric = -1;
-    }
-    if (m !== metric) {
-      if (metricSeenInRun[m] === r) return false;
-      metricSeenInRun[m] = r;
-      metric = m;
-      last = -Infinity;
-    }
-    if (s < last) return false;
-    last = s;
-  }
-  return true;
 }
 
 /**
