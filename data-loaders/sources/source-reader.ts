@@ -1,6 +1,7 @@
 import {SourceError} from "../errors.js";
 import {offlineDirReader} from "./offline-dir/read-offline-dir.js";
 import type {HistoryPoint, HistoryStats, RunRecord} from "../model/run-record.js";
+import type {HistoryColumns} from "./wandb-offline/index.js";
 import {listRunDirs, readHistory, readRunJson, runDirFiles} from "./run-dir/read-run-dir.js";
 import type {ResolvedSource} from "./resolve-source.js";
 
@@ -10,6 +11,8 @@ export interface SourceReader {
   files(): {path: string; size: number; mtimeMs: number}[];
   runs(): Promise<RunRecord[]>;
   readHistory(run: RunRecord, emit: (point: HistoryPoint) => void): HistoryStats;
+  /** The same history as columns, where the source has it that way (else null or absent: use readHistory). */
+  readHistoryColumns?(run: RunRecord): {columns: HistoryColumns; stats: HistoryStats} | null;
 }
 
 export function runDirReader(source: Extract<ResolvedSource, {kind: "run-dir"}>): SourceReader {
@@ -45,6 +48,7 @@ export function combineSources(sources: ResolvedSource[], warn?: (message: strin
       }
       return all.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
     },
-    readHistory: (run, emit) => owner.get(run)!.readHistory(run, emit)
+    readHistory: (run, emit) => owner.get(run)!.readHistory(run, emit),
+    readHistoryColumns: (run) => owner.get(run)!.readHistoryColumns?.(run) ?? null
   };
 }

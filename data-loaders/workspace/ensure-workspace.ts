@@ -55,7 +55,7 @@ export async function ensureWorkspace(
     root,
     fingerprint,
     async (temp) => {
-      const counts = await writeWorkspace({runs: await reader.runs(), readHistory: reader.readHistory}, temp, options.progress);
+      const counts = await writeWorkspace({runs: await reader.runs(), readHistory: reader.readHistory, readHistoryColumns: reader.readHistoryColumns}, temp, options.progress);
       const manifest = {fingerprint, schema: WORKSPACE_SCHEMA_VERSION, sources: sources.map((source) => source.label), counts, builtAt: new Date().toISOString()};
       writeFileSync(join(temp, "manifest.json"), JSON.stringify(manifest, null, 2));
       return counts;

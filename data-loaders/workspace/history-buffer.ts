@@ -1,5 +1,10 @@
 import type {HistoryPoint} from "../model/run-record.js";
-import type {ChunkAppender} from "./chunk-appender.js";
+import type {HistoryColumns} from "../sources/wandb-offline/index.js";
+
+/** Where history rows go: (run_index, step, metric_index, value, runtime_s, wall_time_s). */
+export interface HistoryRowSink {
+  row6(a: number | null, b: number | null, c: number | null, d: number | null, e: number | null, f: number | null): void;
+}
 
 interface MetricSeries {
   steps: number[];
@@ -28,15 +33,20 @@ export class HistoryBuffer {
   private series: (MetricSeries | undefined)[] = [];
   private touched: number[] = [];
 
-  constructor(private readonly appender: ChunkAppender) {}
+  constructor(private readonly appender: HistoryRowSink) {}
 
-  add(point: HistoryPoint): void {
-    let code = this.metricCodes.get(point.metric);
+  private code(metric: string): number {
+    let code = this.metricCodes.get(metric);
     if (code === undefined) {
       code = this.metricCodes.size;
-      this.metricCodes.set(point.metric, code);
+      this.metricCodes.set(metric, code);
       this.totals.push({runs: 0, values: 0, nonFinite: 0});
     }
+    return code;
+  }
+
+  add(point: HistoryPoint): void {
+    const code = this.code(point.metric);
     let series = this.series[code];
     if (!series) {
       this.series[code] = series = {steps: [], values: [], runtimes: [], wallTimes: [], ascending: true};
@@ -72,5 +82,45 @@ export class HistoryBuffer {
     }
     this.series = [];
     this.touched = [];
+  }
+
+  /**
+   * A whole run given as columns: appends exactly the rows that `add` for each of its points, then
+   * `flushRun`, would (metric-name, then step order, stable), straight from the typed arrays.
+   */
+  addRunColumns(runIndex: number, columns: HistoryColumns, metricName: (code: number) => string): void {
+    if (this.touched.length > 0) throw new Error("HistoryBuffer: addRunColumns while points of a run are buffered");
+    const byCode: {code: number; name: string; rows: Int32Array; values: Float64Array}[] = [];
+    for (const [metric, column] of columns.metrics) {
+      if (column.length === 0) continue;
+      byCode.push({code: this.code(metric), name: metric, rows: column.rows.subarray(0, column.length), values: column.values.subarray(0, column.length)});
+    }
+    for (const entry of byCode) entry.name = metricName(entry.code);
+    byCode.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const {steps, runtimes, hasRuntime, timestamps, hasTimestamp} = columns;
+    const appender = this.appender;
+    for (const {code, rows, values} of byCode) {
+      const totals = this.totals[code];
+      const n = rows.length;
+      totals.runs++;
+      totals.values += n;
+      let ascending = true;
+      for (let k = 1; k < n; k++) {
+        if (steps[rows[k]] < steps[rows[k - 1]]) {
+          ascending = false;
+          break;
+        }
+      }
+      const order = ascending ? null : Array.from({length: n}, (_, i) => i).sort((i, j) => steps[rows[i]] - steps[rows[j]] || i - j);
+      let nonFinite = 0;
+      for (let k = 0; k < n; k++) {
+        const i = order ? order[k] : k;
+        const row = rows[i];
+        const value = values[i];
+        if (!Number.isFinite(value)) nonFinite++;
+        appender.row6(runIndex, steps[row], code, value, hasRuntime[row] ? runtimes[row] : null, hasTimestamp[row] ? timestamps[row] : null);
+      }
+      totals.nonFinite += nonFinite;
+    }
   }
 }

@@ -1,8 +1,9 @@
 import {DuckDBInstance, DOUBLE, INTEGER, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
 import {parseMetricName} from "@runlens/analyses";
 import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../model/run-record.js";
-import {ChunkAppender} from "./chunk-appender.js";
+import type {HistoryColumns} from "../sources/wandb-offline/index.js";
 import {HistoryBuffer} from "./history-buffer.js";
+import {TypedChunkAppender} from "./typed-chunk-appender.js";
 import {structFieldNames, textOf, unifyFieldType, type FieldType} from "./field-types.js";
 import {quoteIdentifier, quoteLiteral} from "./sql-names.js";
 
@@ -14,6 +15,8 @@ export type WorkspaceTable = (typeof WORKSPACE_TABLES)[number];
 export interface RunsInput {
   runs: RunRecord[];
   readHistory(run: RunRecord, emit: (point: HistoryPoint) => void): HistoryStats;
+  /** The same history as columns where the source has it (offline logs); null or absent: readHistory. */
+  readHistoryColumns?(run: RunRecord): {columns: HistoryColumns; stats: HistoryStats} | null;
 }
 
 export interface WriteProgress {
@@ -129,7 +132,7 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
     const runs = [...input.runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
     const configTypes = fieldTypes(runs, "config");
     const summaryTypes = fieldTypes(runs, "summary");
-    const history = new ChunkAppender(await connection.createAppender("history_raw"), [INTEGER, DOUBLE, INTEGER, DOUBLE, DOUBLE, DOUBLE]);
+    const history = new TypedChunkAppender(await connection.createAppender("history_raw"), [INTEGER, DOUBLE, INTEGER, DOUBLE, DOUBLE, DOUBLE]);
     const base = await connection.createAppender("runs_base");
     const fields = await connection.createAppender("fields");
     let historyRows = 0;
@@ -146,11 +149,19 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
     const started = Date.now();
     let lastReport = started;
     for (const [index, run] of runs.entries()) {
-      const stats = input.readHistory(run, (point) => {
-        buffer.add(point);
-        historyValues++;
-      });
-      buffer.flushRun(index, metricName);
+      const columnar = input.readHistoryColumns?.(run) ?? null;
+      let stats: HistoryStats;
+      if (columnar) {
+        stats = columnar.stats;
+        for (const column of columnar.columns.metrics.values()) historyValues += column.length;
+        buffer.addRunColumns(index, columnar.columns, metricName);
+      } else {
+        stats = input.readHistory(run, (point) => {
+          buffer.add(point);
+          historyValues++;
+        });
+        buffer.flushRun(index, metricName);
+      }
       historyRows += stats.rows;
       skippedValues += stats.skippedValues;
       base.appendVarchar(run.runId);

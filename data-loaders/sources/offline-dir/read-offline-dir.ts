@@ -2,8 +2,8 @@ import {existsSync, readdirSync, realpathSync, statSync} from "node:fs";
 import {basename, join} from "node:path";
 import {SourceError} from "../../errors.js";
 import {emitHistoryRow} from "../../model/history-row.js";
-import type {FieldValue, HistoryStats, RunRecord} from "../../model/run-record.js";
-import {readOfflineRun, type WandbOfflineRun} from "../wandb-offline/index.js";
+import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../../model/run-record.js";
+import {readOfflineRun, type HistoryColumns, type WandbOfflineRun} from "../wandb-offline/index.js";
 import type {SourceReader} from "../source-reader.js";
 
 const LOG_FILE = /^run-.+\.wandb$/;
@@ -76,7 +76,8 @@ export function offlineDirReader(path: string, warn: (message: string) => void =
       for (const folder of folders) {
         let run: WandbOfflineRun;
         try {
-          run = await readOfflineRun(folder);
+          // Columns: the writer takes them without a row object per record (rows where they do not fit).
+          run = await readOfflineRun(folder, {columnar: true});
         } catch (error) {
           throw new SourceError(folder, (error as Error).message.replace(`${folder}: `, ""));
         }
@@ -87,9 +88,15 @@ export function offlineDirReader(path: string, warn: (message: string) => void =
       }
       return records;
     },
+    readHistoryColumns(run) {
+      const columns = decoded.get(run)!.historyColumns;
+      return columns ? {columns, stats: columnStats(columns)} : null;
+    },
     readHistory(run, emit) {
+      const offline = decoded.get(run)!;
+      if (offline.historyColumns) return emitColumns(offline.historyColumns, emit);
       const stats: HistoryStats = {rows: 0, lastStep: null, skippedValues: 0};
-      for (const row of decoded.get(run)!.history) {
+      for (const row of offline.history) {
         const step = row._step;
         if (typeof step !== "number") {
           // Shared-mode rows have no step axis: their values cannot be placed on a curve; count them.
@@ -101,4 +108,28 @@ export function offlineDirReader(path: string, warn: (message: string) => void =
       return stats;
     }
   };
+}
+
+/** What readHistory counts, from columns: every row has a step (columns are never shared-mode). */
+function columnStats(columns: HistoryColumns): HistoryStats {
+  let lastStep: number | null = null;
+  for (let row = 0; row < columns.rowCount; row++) if (lastStep === null || columns.steps[row] > lastStep) lastStep = columns.steps[row];
+  return {rows: columns.rowCount, lastStep, skippedValues: columns.skippedValues};
+}
+
+/** The points emitHistoryRow would give for the same rows (metric by metric instead of row by row). */
+function emitColumns(columns: HistoryColumns, emit: (point: HistoryPoint) => void): HistoryStats {
+  const point: HistoryPoint = {step: 0, metric: "", value: 0, runtimeSeconds: null, wallTimeSeconds: null};
+  for (const [metric, column] of columns.metrics) {
+    point.metric = metric;
+    for (let i = 0; i < column.length; i++) {
+      const row = column.rows[i];
+      point.step = columns.steps[row];
+      point.value = column.values[i];
+      point.runtimeSeconds = columns.hasRuntime[row] ? columns.runtimes[row] : null;
+      point.wallTimeSeconds = columns.hasTimestamp[row] ? columns.timestamps[row] : null;
+      emit(point);
+    }
+  }
+  return columnStats(columns);
 }

@@ -5,9 +5,10 @@
  * the log is the source of truth and the files can be stale.
  */
 import {HistoryBuilder} from "./history.js";
+import {HistoryColumnsBuilder} from "./history-columns.js";
 import {flattenInto, isPlainObject, put, removePath, setPath, type Tree} from "./item-tree.js";
 import type {LogReadResult} from "./log-blocks.js";
-import {decodeRecord, type DecodedRecord, type ItemChanges, type RunInfo, type Timestamp} from "./records.js";
+import {decodeRecord, type DecodedRecord, type Item, type ItemChanges, type RunInfo, type Timestamp} from "./records.js";
 import type {RunFolderFiles, WandbOfflineRun} from "./types.js";
 
 /** Keys that describe the SDK, not the experiment (runlens drops them for every source). */
@@ -22,7 +23,31 @@ export interface FoldOptions {
   fallbackRunId?: string;
 }
 
+/** Thrown inside foldRun when the columnar history cannot represent a record; the caller folds again with rows. */
+class NotColumnar extends Error {}
+
+/**
+ * foldRun with the history as columns (history-columns.ts) instead of rows: `history` is empty and
+ * `historyColumns` holds it. Null when the log has history the columns do not represent (the caller then
+ * uses foldRun); everything else is exactly what foldRun gives.
+ */
+export function foldRunColumnar(log: LogReadResult, files: RunFolderFiles = {}, options: FoldOptions = {}): WandbOfflineRun | null {
+  try {
+    return fold(log, files, options, true);
+  } catch (error) {
+    if (error instanceof NotColumnar) return null;
+    throw error;
+  }
+}
+
 export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options: FoldOptions = {}): WandbOfflineRun {
+  return fold(log, files, options, false);
+}
+
+/** One history sink for both shapes: rows (HistoryBuilder) or columns (HistoryColumnsBuilder). */
+type HistorySink = {rows: HistoryBuilder; columns: null} | {rows: null; columns: HistoryColumnsBuilder};
+
+function fold(log: LogReadResult, files: RunFolderFiles, options: FoldOptions, columnar: boolean): WandbOfflineRun {
   const warnings: string[] = [];
   const counts: Record<string, number> = {};
   const runs: RunInfo[] = [];
@@ -36,7 +61,16 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
   let lastSignOfLifeMs = -Infinity;
   let undecodable = 0;
   let firstUndecodable = "";
-  let history: HistoryBuilder | null = null;
+  let sink: HistorySink | null = null;
+  const makeSink = (startingStep: number, sharedMode: boolean): HistorySink => {
+    if (!columnar) return {rows: new HistoryBuilder(startingStep, sharedMode), columns: null};
+    if (sharedMode) throw new NotColumnar();
+    return {rows: null, columns: new HistoryColumnsBuilder(startingStep)};
+  };
+  const addRow = (into: HistorySink, items: Item[], step: number | null) => {
+    if (into.rows) into.rows.add(items, step);
+    else if (!into.columns.add(items, step)) throw new NotColumnar();
+  };
   const pendingHistory: Array<Extract<DecodedRecord, {type: "history"}>> = [];
 
   for (const {offset, payload} of log.records) {
@@ -53,15 +87,15 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
       case "history":
         // Steps depend on the run record (starting_step, shared_mode), which precedes history in
         // every writer; rows seen before any run record wait for it.
-        if (history) history.add(record.items, record.step);
+        if (sink) addRow(sink, record.items, record.step);
         else pendingHistory.push(record);
         break;
       case "run":
         runs.push(record.run);
         if (record.run.telemetry?.cliVersion) sdkVersion = record.run.telemetry.cliVersion;
-        if (!history) {
-          history = new HistoryBuilder(record.run.startingStep, record.run.sharedMode);
-          for (const row of pendingHistory.splice(0)) history.add(row.items, row.step);
+        if (!sink) {
+          sink = makeSink(record.run.startingStep, record.run.sharedMode);
+          for (const row of pendingHistory.splice(0)) addRow(sink, row.items, row.step);
         }
         break;
       case "config":
@@ -90,8 +124,10 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
         break;
     }
   }
-  if (!history) history = new HistoryBuilder(0, false);
-  for (const row of pendingHistory) history.add(row.items, row.step);
+  if (!sink) sink = makeSink(0, false);
+  for (const row of pendingHistory) addRow(sink, row.items, row.step);
+  const history = sink;
+  const historyRowCount = history.rows ? history.rows.rows.length : history.columns.rows;
 
   warnings.push(...logWarnings(log));
   if (undecodable > 0) warnings.push(`log: ${undecodable} record(s) could not be decoded and were skipped (first at ${firstUndecodable})`);
@@ -132,15 +168,17 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
       summary = dropInternal(flattenInto({}, files.summaryJson));
       summaryOrigin = "files";
       warnings.push("summary: the log has no summary record; taken from files/wandb-summary.json");
-    } else if (history.rows.length > 0) {
-      summary = {};
-      for (const row of history.rows) for (const key in row) put(summary, key, row[key]);
+    } else if (historyRowCount > 0) {
+      if (history.rows) {
+        summary = {};
+        for (const row of history.rows.rows) for (const key in row) put(summary, key, row[key]);
+      } else summary = history.columns.lastValues();
       summaryOrigin = "history-last-values";
       warnings.push("summary: the log has no summary record; using the last logged value of each history key (wandb's default summary)");
     } else summaryOrigin = "none";
   }
   if (valueIssues.count > 0) warnings.push(`config/summary: ${valueIssues.count} value(s) were not valid JSON and were kept as raw text (first: ${valueIssues.first})`);
-  warnings.push(...history.warnings());
+  warnings.push(...(history.rows ?? history.columns).warnings());
 
   // Times.
   const metadata = isPlainObject(files.metadataJson) ? files.metadataJson : {};
@@ -148,10 +186,12 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
   let createdMs = startTime ? timestampMs(startTime) : parseUtc(metadata.startedAt);
   if (!Number.isFinite(createdMs)) createdMs = NaN;
   let maxRuntime = -Infinity;
-  for (const row of history.rows) {
-    if (typeof row._runtime === "number" && row._runtime > maxRuntime) maxRuntime = row._runtime;
-    if (typeof row._timestamp === "number") lastSignOfLifeMs = Math.max(lastSignOfLifeMs, row._timestamp * 1000);
-  }
+  if (history.rows) {
+    for (const row of history.rows.rows) {
+      if (typeof row._runtime === "number" && row._runtime > maxRuntime) maxRuntime = row._runtime;
+      if (typeof row._timestamp === "number") lastSignOfLifeMs = Math.max(lastSignOfLifeMs, row._timestamp * 1000);
+    }
+  } else ({maxRuntime, lastSignOfLifeMs} = history.columns.times(lastSignOfLifeMs));
   for (const key of ["_runtime", "_wandb.runtime"]) {
     const value = fullSummary[key];
     if (typeof value === "number" && value > maxRuntime) maxRuntime = value;
@@ -173,7 +213,7 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
   } else state = exit.notComplete ? "running" : exit.exitCode === 0 ? "finished" : "failed";
 
   const fileRunId = options.fallbackRunId ?? "";
-  return {
+  const run: WandbOfflineRun = {
     runId: first?.runId || fileRunId,
     entity: first?.entity || null,
     project: first?.project || null,
@@ -187,7 +227,7 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
     heartbeatAt: isoOrNull(lastSignOfLifeMs),
     config,
     summary,
-    history: history.rows,
+    history: history.rows ? history.rows.rows : [],
     exitCode: exit ? exit.exitCode : null,
     warnings,
     runtimeSeconds,
@@ -212,6 +252,8 @@ export function foldRun(log: LogReadResult, files: RunFolderFiles = {}, options:
       issues: log.issues
     }
   };
+  if (history.columns) run.historyColumns = history.columns.columns();
+  return run;
 }
 
 /** Apply update/remove items to a tree; returns how many items were applied. */

@@ -96,11 +96,16 @@ export class HistoryBuilder {
   }
 
   warnings(): string[] {
-    const out: string[] = [];
-    const {badValues, firstBadValue, nonIntegerSteps, backwardSteps} = this.issues;
-    if (badValues > 0) out.push(`history: ${badValues} value(s) were not valid JSON and were kept as raw text (first: ${JSON.stringify(firstBadValue)})`);
-    if (nonIntegerSteps > 0) out.push(`history: ${nonIntegerSteps} row(s) logged a non-integer _step; it was replaced by the resolved step`);
-    if (backwardSteps > 0) out.push(`history: ${backwardSteps} row(s) have a step lower than the previous row`);
-    return out;
+    return historyWarnings(this.issues);
   }
+}
+
+/** The warnings for the oddities counted while building history (rows or columns alike). */
+export function historyWarnings(issues: HistoryIssues): string[] {
+  const out: string[] = [];
+  const {badValues, firstBadValue, nonIntegerSteps, backwardSteps} = issues;
+  if (badValues > 0) out.push(`history: ${badValues} value(s) were not valid JSON and were kept as raw text (first: ${JSON.stringify(firstBadValue)})`);
+  if (nonIntegerSteps > 0) out.push(`history: ${nonIntegerSteps} row(s) logged a non-integer _step; it was replaced by the resolved step`);
+  if (backwardSteps > 0) out.push(`history: ${backwardSteps} row(s) have a step lower than the previous row`);
+  return out;
 }

@@ -7,15 +7,20 @@
 import {readdir, readFile, stat} from "node:fs/promises";
 import {basename, join} from "node:path";
 import {parseValueJson} from "./extended-json.js";
-import {foldRun} from "./fold-run.js";
+import {foldRun, foldRunColumnar} from "./fold-run.js";
 import {readLogRecords, type ReadLogOptions} from "./log-blocks.js";
 import {parseConfigYaml} from "./mini-yaml.js";
 import type {RunFolderFiles, WandbOfflineRun} from "./types.js";
 
 const LOG_NAME = /^run-(.+)\.wandb$/;
 
+/** How to read a run: log options, plus `columnar` for the history as columns where it fits (types.ts). */
+export interface ReadRunOptions extends ReadLogOptions {
+  columnar?: boolean;
+}
+
 /** Read a run folder, or a `.wandb` file directly (then its folder's `files/` is still used). */
-export async function readOfflineRun(path: string, options: ReadLogOptions = {}): Promise<WandbOfflineRun> {
+export async function readOfflineRun(path: string, options: ReadRunOptions = {}): Promise<WandbOfflineRun> {
   const info = await stat(path);
   let dir: string;
   let logFile: string;
@@ -43,11 +48,12 @@ export async function readOfflineRun(path: string, options: ReadLogOptions = {})
 export function readOfflineRunLog(
   bytes: Uint8Array,
   files: RunFolderFiles = {},
-  options: ReadLogOptions & {file?: string} = {}
+  options: ReadRunOptions & {file?: string} = {}
 ): WandbOfflineRun {
   const log = readLogRecords(bytes, options);
   const fallbackRunId = options.file ? (LOG_NAME.exec(basename(options.file))?.[1] ?? "") : "";
-  const run = foldRun(log, files, {file: options.file ?? null, bytes: bytes.length, fallbackRunId});
+  const foldOptions = {file: options.file ?? null, bytes: bytes.length, fallbackRunId};
+  const run = (options.columnar ? foldRunColumnar(log, files, foldOptions) : null) ?? foldRun(log, files, foldOptions);
   if (files.problems?.length) run.warnings.push(...files.problems);
   return run;
 }

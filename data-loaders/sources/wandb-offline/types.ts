@@ -1,4 +1,5 @@
 /** The normalized run this reader produces from one offline (or online) W&B run folder. */
+import type {HistoryColumns} from "./history-columns.js";
 import type {LogIssue, LogStatus} from "./log-blocks.js";
 
 export type HistoryRow = Record<string, unknown>;
@@ -26,6 +27,11 @@ export interface WandbOfflineRun {
   summary: Record<string, unknown>;
   /** One object per history record, keys as logged (flattened like config), `_step` resolved (§4.5). */
   history: HistoryRow[];
+  /**
+   * Only when read with `columnar: true` and the history fits columns (history-columns.ts): the history as
+   * columns, and `history` is then empty. Absent otherwise (`history` holds the rows).
+   */
+  historyColumns?: HistoryColumns;
   /** Last exit record's exit code; null when the log has none (crashed or still running). */
   exitCode: number | null;
   /** Human-readable notes about damage, fallbacks and oddities; empty for a clean, complete log. */
