@@ -1,16 +1,24 @@
 import {sfc32State} from "./random.js";
 
 /**
- * The plain mean: values summed in order, divided by n (NaN for an empty input). The statistic the
- * comparison functions bootstrap; bootstrapSamples recognises this function and draws its replicates
- * with resampleMeans. Internal helper.
+ * The plain mean: values at even and at odd positions summed in order into two sums, (even + odd) / n
+ * (NaN for an empty input). Two sums, not one, so the bootstrap kernel's additions do not wait on each
+ * other (about 1.5× faster per draw); the rounding differs from one running sum by a few ulps. The
+ * statistic the comparison functions bootstrap; bootstrapSamples recognises this function and draws
+ * its replicates with resampleMeans. Internal helper.
  */
 export function plainMean(xs: ArrayLike<number>): number {
   const n = xs.length;
   if (n === 0) return NaN;
-  let s = 0;
-  for (let i = 0; i < n; ++i) s += xs[i];
-  return s / n;
+  let even = 0;
+  let odd = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    even += xs[i];
+    odd += xs[i + 1];
+  }
+  if (i < n) even += xs[i];
+  return (even + odd) / n;
 }
 
 /**
@@ -31,18 +39,37 @@ export function resampleMeans(src: Float64Array, seed: number, out: Float64Array
   const n = src.length;
   let nan = 0;
   for (let r = 0, resamples = out.length; r < resamples; ++r) {
-    let s = 0;
-    for (let k = 0; k < n; ++k) {
-      // One step of sfc32, as in random.ts (inlined on purpose: a call per draw costs 3×).
+    // Draws at even positions into one sum, odd into the other, as plainMean adds its input.
+    let even = 0;
+    let odd = 0;
+    let k = 0;
+    for (; k + 1 < n; k += 2) {
+      // Steps of sfc32, as in random.ts (inlined on purpose: a call per draw costs 3×).
+      let t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      even += src[(((t >>> 0) * n) / 4294967296) | 0];
+      t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      odd += src[(((t >>> 0) * n) / 4294967296) | 0];
+    }
+    if (k < n) {
       const t = (((a + b) | 0) + d) | 0;
       d = (d + 1) | 0;
       a = b ^ (b >>> 9);
       b = (c + (c << 3)) | 0;
       c = (c << 21) | (c >>> 11);
       c = (c + t) | 0;
-      s += src[(((t >>> 0) * n) / 4294967296) | 0];
+      even += src[(((t >>> 0) * n) / 4294967296) | 0];
     }
-    const m = s / n;
+    const m = (even + odd) / n;
     out[r] = m;
     if (m !== m) ++nan;
   }
