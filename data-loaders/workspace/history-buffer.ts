@@ -89,7 +89,17 @@ export class HistoryBuffer {
    * `flushRun`, would (metric-name, then step order, stable), straight from the typed arrays.
    */
   addRunColumns(runIndex: number, columns: HistoryColumns, metricName: (code: number) => string): void {
-    if (this.touched.length > 0) throw new Error("HistoryBuffer: addRunColumns while points of a run are buffered");
+    for (const series of this.planRunColumns(runIndex, columns, metricName)) {
+      for (let k = 0; k < series.length; k++) series.append(k, this.appender);
+    }
+  }
+
+  /**
+   * The run's series in table order, with the metric catalog counted, for a caller that writes the rows
+   * later (see HistorySeriesSource); nothing is appended here.
+   */
+  planRunColumns(runIndex: number, columns: HistoryColumns, metricName: (code: number) => string): HistorySeries[] {
+    if (this.touched.length > 0) throw new Error("HistoryBuffer: run columns while points of a run are buffered");
     const byCode: {code: number; name: string; rows: Int32Array; values: Float64Array}[] = [];
     for (const [metric, column] of columns.metrics) {
       if (column.length === 0) continue;
@@ -97,13 +107,16 @@ export class HistoryBuffer {
     }
     for (const entry of byCode) entry.name = metricName(entry.code);
     byCode.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const {steps, runtimes, hasRuntime, timestamps, hasTimestamp} = columns;
-    const appender = this.appender;
+    const {steps} = columns;
+    const planned: HistorySeries[] = [];
     for (const {code, rows, values} of byCode) {
       const totals = this.totals[code];
       const n = rows.length;
       totals.runs++;
       totals.values += n;
+      let nonFinite = 0;
+      for (let i = 0; i < n; i++) if (!Number.isFinite(values[i])) nonFinite++;
+      totals.nonFinite += nonFinite;
       let ascending = true;
       for (let k = 1; k < n; k++) {
         if (steps[rows[k]] < steps[rows[k - 1]]) {
@@ -111,16 +124,32 @@ export class HistoryBuffer {
           break;
         }
       }
-      const order = ascending ? null : Array.from({length: n}, (_, i) => i).sort((i, j) => steps[rows[i]] - steps[rows[j]] || i - j);
-      let nonFinite = 0;
-      for (let k = 0; k < n; k++) {
-        const i = order ? order[k] : k;
-        const row = rows[i];
-        const value = values[i];
-        if (!Number.isFinite(value)) nonFinite++;
-        appender.row6(runIndex, steps[row], code, value, hasRuntime[row] ? runtimes[row] : null, hasTimestamp[row] ? timestamps[row] : null);
-      }
-      totals.nonFinite += nonFinite;
+      const order = ascending ? null : Int32Array.from(Array.from({length: n}, (_, i) => i).sort((i, j) => steps[rows[i]] - steps[rows[j]] || i - j));
+      planned.push(new HistorySeries(runIndex, code, columns, rows, values, order));
     }
+    return planned;
+  }
+}
+
+/** One metric of one run, in step order: row `k` of the series is (run, step, metric, value, runtime, wall time). */
+export class HistorySeries {
+  readonly length: number;
+
+  constructor(
+    readonly runIndex: number,
+    readonly code: number,
+    private readonly columns: HistoryColumns,
+    private readonly rows: Int32Array,
+    private readonly values: Float64Array,
+    private readonly order: Int32Array | null
+  ) {
+    this.length = rows.length;
+  }
+
+  append(k: number, sink: HistoryRowSink): void {
+    const i = this.order ? this.order[k] : k;
+    const row = this.rows[i];
+    const {steps, runtimes, hasRuntime, timestamps, hasTimestamp} = this.columns;
+    sink.row6(this.runIndex, steps[row], this.code, this.values[i], hasRuntime[row] ? runtimes[row] : null, hasTimestamp[row] ? timestamps[row] : null);
   }
 }

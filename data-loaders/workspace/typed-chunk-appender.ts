@@ -2,7 +2,7 @@ import duckdb from "@duckdb/node-bindings";
 import {DuckDBDataChunk, DuckDBTypeId, type DuckDBAppender, type DuckDBType} from "@duckdb/node-api";
 
 /** DuckDB's vector size: one data chunk holds at most this many rows. */
-const CHUNK_ROWS = 2048;
+export const CHUNK_ROWS = 2048;
 /** Validity mask of one vector: one bit per row (1 = valid), as 64-bit words; written here as 32-bit halves. */
 const VALIDITY_WORDS = CHUNK_ROWS / 32;
 const ALL_VALID = new Uint32Array(VALIDITY_WORDS).fill(0xffffffff);
@@ -10,33 +10,30 @@ const ALL_VALID = new Uint32Array(VALIDITY_WORDS).fill(0xffffffff);
 type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
 
 /**
- * Row-at-a-time appending of numeric rows (INTEGER / DOUBLE columns, nulls allowed) with column-at-a-time
- * transfer, like ChunkAppender, but without a JavaScript value per cell: rows go into typed arrays, and each
- * full chunk's columns are copied into one reused DuckDB data chunk with a single copy per column (plus its
- * validity mask when it has nulls), then appended. For millions of rows this is several times cheaper than
- * setting values one by one through the vector API.
+ * Up to one data chunk of numeric rows (INTEGER / DOUBLE columns, nulls allowed) in typed arrays, copied into a
+ * DuckDB data chunk with a single copy per column (plus its validity mask where needed). For millions of rows
+ * this is several times cheaper than setting values one by one through the vector API.
  */
-export class TypedChunkAppender {
+export class TypedRows {
   private readonly columns: Column[];
-  /** Per column: validity words of the chunk being filled, or null while every row so far is valid. */
+  /** Per column: validity words of the rows being filled, or null while every row so far is valid. */
   private readonly validity: (Uint32Array<ArrayBuffer> | null)[];
-  /** Per column: the DuckDB vector still holds a validity mask with invalid rows from an earlier chunk. */
+  /** Per column: the target chunk may still hold invalid rows from an earlier fill (reused chunks). */
   private readonly staleValidity: boolean[];
-  private readonly chunk: DuckDBDataChunk;
-  private rows = 0;
+  rows = 0;
 
+  /** `alwaysWriteValidity`: the target chunk's masks are unknown (not ours), so every mask is written every time. */
   constructor(
-    private readonly appender: DuckDBAppender,
-    types: readonly DuckDBType[]
+    types: readonly DuckDBType[],
+    private readonly alwaysWriteValidity = false
   ) {
     this.columns = types.map((type) => {
       if (type.typeId === DuckDBTypeId.INTEGER) return new Int32Array(CHUNK_ROWS);
       if (type.typeId === DuckDBTypeId.DOUBLE) return new Float64Array(CHUNK_ROWS);
-      throw new TypeError(`TypedChunkAppender: unsupported column type ${type}`);
+      throw new TypeError(`TypedRows: unsupported column type ${type}`);
     });
     this.validity = types.map(() => null);
-    this.staleValidity = types.map(() => false);
-    this.chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
+    this.staleValidity = types.map(() => alwaysWriteValidity);
   }
 
   private setNull(column: number, row: number): void {
@@ -45,7 +42,7 @@ export class TypedChunkAppender {
     words[row >>> 5] &= ~(1 << (row & 31));
   }
 
-  /** Append one row of six numbers (or nulls), in the column order given to the constructor. */
+  /** Add one row of six numbers (or nulls), in column order; the caller writes the chunk out when `rows` is CHUNK_ROWS. */
   row6(a: number | null, b: number | null, c: number | null, d: number | null, e: number | null, f: number | null): void {
     const columns = this.columns;
     const row = this.rows;
@@ -61,29 +58,58 @@ export class TypedChunkAppender {
     else columns[4][row] = e;
     if (f === null) this.setNull(5, row);
     else columns[5][row] = f;
-    if (++this.rows === CHUNK_ROWS) this.flush();
+    this.rows = row + 1;
   }
 
-  flush(): void {
+  /** Copy the rows into `chunk` (its size set to the row count) and start over empty. */
+  writeInto(chunk: DuckDBDataChunk): void {
     const rows = this.rows;
-    if (rows === 0) return;
-    const raw = this.chunk.chunk;
+    const raw = chunk.chunk;
     duckdb.data_chunk_set_size(raw, rows);
     for (let c = 0; c < this.columns.length; c++) {
       const values = this.columns[c];
       const vector = duckdb.data_chunk_get_vector(raw, c);
-      duckdb.copy_data_to_vector(vector, 0, values.buffer, values.byteOffset, rows * values.BYTES_PER_ELEMENT);
+      if (rows > 0) duckdb.copy_data_to_vector(vector, 0, values.buffer, values.byteOffset, rows * values.BYTES_PER_ELEMENT);
       const words = this.validity[c];
       if (words !== null || this.staleValidity[c]) {
         const mask = words ?? ALL_VALID;
         duckdb.vector_ensure_validity_writable(vector);
         duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, mask.byteOffset, mask.byteLength);
-        this.staleValidity[c] = words !== null;
+        this.staleValidity[c] = this.alwaysWriteValidity || words !== null;
         this.validity[c] = null;
       }
     }
-    this.appender.appendDataChunk(this.chunk);
     this.rows = 0;
+  }
+}
+
+/**
+ * Row-at-a-time appending of numeric rows with column-at-a-time transfer, like ChunkAppender, but without a
+ * JavaScript value per cell: rows go into TypedRows, and each full chunk is copied into one reused DuckDB data
+ * chunk and appended.
+ */
+export class TypedChunkAppender {
+  private readonly buffer: TypedRows;
+  private readonly chunk: DuckDBDataChunk;
+
+  constructor(
+    private readonly appender: DuckDBAppender,
+    types: readonly DuckDBType[]
+  ) {
+    this.buffer = new TypedRows(types);
+    this.chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
+  }
+
+  /** Append one row of six numbers (or nulls), in the column order given to the constructor. */
+  row6(a: number | null, b: number | null, c: number | null, d: number | null, e: number | null, f: number | null): void {
+    this.buffer.row6(a, b, c, d, e, f);
+    if (this.buffer.rows === CHUNK_ROWS) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.rows === 0) return;
+    this.buffer.writeInto(this.chunk);
+    this.appender.appendDataChunk(this.chunk);
   }
 
   close(): void {

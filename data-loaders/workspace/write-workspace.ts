@@ -1,9 +1,9 @@
-import {DuckDBInstance, DOUBLE, INTEGER, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
+import {DuckDBInstance, DuckDBTableFunction, DOUBLE, INTEGER, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
 import {parseMetricName} from "@runlens/analyses";
 import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../model/run-record.js";
 import type {HistoryColumns} from "../sources/wandb-offline/index.js";
-import {HistoryBuffer} from "./history-buffer.js";
-import {TypedChunkAppender} from "./typed-chunk-appender.js";
+import {HistoryBuffer, type HistorySeries} from "./history-buffer.js";
+import {CHUNK_ROWS, TypedChunkAppender, TypedRows} from "./typed-chunk-appender.js";
 import {structFieldNames, textOf, unifyFieldType, type FieldType} from "./field-types.js";
 import {quoteIdentifier, quoteLiteral} from "./sql-names.js";
 
@@ -61,6 +61,47 @@ async function createTables(connection: DuckDBConnection): Promise<void> {
     CREATE TABLE fields (run_id VARCHAR, target VARCHAR, key VARCHAR, v_bool BOOLEAN, v_int DOUBLE, v_double DOUBLE, v_list DOUBLE[], v_text VARCHAR);
     CREATE TABLE metric_names (metric VARCHAR, kind VARCHAR, layer VARCHAR, layer_type VARCHAR, layer_index INTEGER, n_runs BIGINT, n_values BIGINT, n_nonfinite BIGINT);
   `);
+}
+
+const HISTORY_RAW_TYPES = [INTEGER, DOUBLE, INTEGER, DOUBLE, DOUBLE, DOUBLE];
+const HISTORY_RAW_NAMES = ["run_index", "step", "metric_index", "value", "runtime_s", "wall_time_s"];
+
+/**
+ * The history rows of `series` (in table order) as the table function `runlens_history()`, with the columns
+ * of `history_raw`: DuckDB pulls one data chunk at a time while it writes the Parquet file, so the rows are
+ * never stored in a table first.
+ */
+function historyTableFunction(series: HistorySeries[]): DuckDBTableFunction {
+  const rows = new TypedRows(HISTORY_RAW_TYPES, true);
+  let total = 0;
+  for (const one of series) total += one.length;
+  let next = 0; // series index
+  let k = 0; // row within that series
+  return DuckDBTableFunction.create({
+    name: "runlens_history",
+    bindFunction: (bind) => {
+      HISTORY_RAW_NAMES.forEach((name, i) => bind.addResultColumn(name, HISTORY_RAW_TYPES[i]));
+      bind.setCardinality(total, true);
+    },
+    initFunction: () => {
+      next = 0;
+      k = 0;
+      rows.rows = 0;
+    },
+    mainFunction: (_info, out) => {
+      while (rows.rows < CHUNK_ROWS && next < series.length) {
+        const current = series[next];
+        const n = Math.min(current.length - k, CHUNK_ROWS - rows.rows);
+        for (let j = 0; j < n; j++) current.append(k + j, rows);
+        k += n;
+        if (k === current.length) {
+          next++;
+          k = 0;
+        }
+      }
+      rows.writeInto(out); // zero rows ends the scan
+    }
+  });
 }
 
 /** Every key of config (or summary) with its unified type, in sorted order. */
@@ -132,7 +173,7 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
     const runs = [...input.runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
     const configTypes = fieldTypes(runs, "config");
     const summaryTypes = fieldTypes(runs, "summary");
-    const history = new TypedChunkAppender(await connection.createAppender("history_raw"), [INTEGER, DOUBLE, INTEGER, DOUBLE, DOUBLE, DOUBLE]);
+    const history = new TypedChunkAppender(await connection.createAppender("history_raw"), HISTORY_RAW_TYPES);
     const base = await connection.createAppender("runs_base");
     const fields = await connection.createAppender("fields");
     let historyRows = 0;
@@ -146,15 +187,20 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
       if (metricNames.length < buffer.metricCodes.size) metricNames.splice(0, metricNames.length, ...buffer.metricCodes.keys());
       return metricNames[code];
     };
+    // When every run's history comes as columns (offline logs), the Parquet writer reads it straight from them
+    // through a table function; otherwise it is appended to history_raw first (columns included).
+    const columnar = runs.map((run) => input.readHistoryColumns?.(run) ?? null);
+    const planned: HistorySeries[] | null = runs.length > 0 && columnar.every((c) => c !== null) ? [] : null;
     const started = Date.now();
     let lastReport = started;
     for (const [index, run] of runs.entries()) {
-      const columnar = input.readHistoryColumns?.(run) ?? null;
+      const columns = columnar[index];
       let stats: HistoryStats;
-      if (columnar) {
-        stats = columnar.stats;
-        for (const column of columnar.columns.metrics.values()) historyValues += column.length;
-        buffer.addRunColumns(index, columnar.columns, metricName);
+      if (columns) {
+        stats = columns.stats;
+        for (const column of columns.columns.metrics.values()) historyValues += column.length;
+        if (planned) planned.push(...buffer.planRunColumns(index, columns.columns, metricName));
+        else buffer.addRunColumns(index, columns.columns, metricName);
       } else {
         stats = input.readHistory(run, (point) => {
           buffer.add(point);
@@ -204,6 +250,7 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
     }
     names.closeSync();
 
+    if (planned) connection.registerTableFunction(historyTableFunction(planned));
     const target = (table: string) => quoteLiteral(`${outDir}/${table}.parquet`);
     await connection.run(`
       COPY (
@@ -221,7 +268,7 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
         SELECT ${codeList(runs.map((run) => run.runId))}[run_index + 1] AS run_id, CAST(step AS BIGINT) AS step,
           ${codeList([...buffer.metricCodes.keys()])}[metric_index + 1] AS metric, value, runtime_s,
           make_timestamp(CAST(round(wall_time_s * 1e6) AS BIGINT)) AS wall_time
-        FROM history_raw
+        FROM ${planned ? "runlens_history()" : "history_raw"}
       ) TO ${target("history")} (FORMAT parquet, ROW_GROUP_SIZE 122880);
       COPY (SELECT * FROM metric_names) TO ${target("metrics")} (FORMAT parquet);
     `);

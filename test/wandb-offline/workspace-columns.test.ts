@@ -5,7 +5,7 @@
  */
 import {cpSync, mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {describe, expect, it} from "vitest";
+import {describe, expect, it, vi} from "vitest";
 import {emitHistoryRow} from "../../data-loaders/model/history-row.js";
 import type {HistoryStats} from "../../data-loaders/model/run-record.js";
 import {offlineDirReader} from "../../data-loaders/sources/offline-dir/read-offline-dir.js";
@@ -13,7 +13,7 @@ import {readOfflineRun} from "../../data-loaders/sources/wandb-offline/index.js"
 import {exitRecord, historyRecord, runRecord, writeLog, type ItemSpec} from "../../data-loaders/sources/wandb-offline/log-writer.js";
 import {TypedChunkAppender} from "../../data-loaders/workspace/typed-chunk-appender.js";
 import {writeWorkspace, WORKSPACE_TABLES} from "../../data-loaders/workspace/write-workspace.js";
-import {DOUBLE, DuckDBInstance, INTEGER} from "@duckdb/node-api";
+import {DOUBLE, DuckDBConnection, DuckDBInstance, INTEGER} from "@duckdb/node-api";
 import {queryParquet} from "../helpers/duckdb.js";
 import {FIXTURES, tempDir} from "./fixtures.js";
 import {prng} from "./synth.js";
@@ -48,10 +48,14 @@ async function tables(dir: string): Promise<Record<string, unknown[]>> {
 }
 
 describe("offline workspace through columns", () => {
-  it("writes the same Parquet tables as the row path (fixtures + runs with gaps, backward steps, odd values)", async () => {
+  it.each([
+    ["fixtures + runs with gaps, backward steps, odd values (some runs as rows: appended)", true],
+    ["only columnar runs (written through the table function)", false]
+  ])("writes the same Parquet tables as the row path: %s", async (_name, withFixtures) => {
     const root = tempDir();
     const source = join(root, "wandb");
-    cpSync(FIXTURES, source, {recursive: true});
+    if (withFixtures) cpSync(FIXTURES, source, {recursive: true});
+    else mkdirSync(source);
     for (const [i, rows] of [5000, 2100, 3].entries()) {
       const dir = join(source, `offline-run-20260101_00000${i}-odd${i}`);
       mkdirSync(dir);
@@ -60,10 +64,15 @@ describe("offline workspace through columns", () => {
 
     const columnar = offlineDirReader(source);
     const runs = await columnar.runs();
-    expect(runs.filter((run) => columnar.readHistoryColumns!(run) !== null).length).toBeGreaterThanOrEqual(6);
+    const columnarRuns = runs.filter((run) => columnar.readHistoryColumns!(run) !== null).length;
+    if (withFixtures) expect(columnarRuns).toBeGreaterThanOrEqual(6);
+    expect(columnarRuns === runs.length).toBe(!withFixtures);
     const viaColumns = join(root, "columns");
     mkdirSync(viaColumns);
+    const registered = vi.spyOn(DuckDBConnection.prototype, "registerTableFunction");
     const countsA = await writeWorkspace({runs, readHistory: columnar.readHistory, readHistoryColumns: columnar.readHistoryColumns}, viaColumns);
+    expect(registered.mock.calls.length).toBe(withFixtures ? 0 : 1);
+    registered.mockRestore();
 
     // The row path: the same runs decoded as rows, streamed point by point.
     const viaRows = join(root, "rows");
