@@ -3,7 +3,7 @@ import {basename, join} from "node:path";
 import {SourceError} from "../../errors.js";
 import {emitHistoryRow} from "../../model/history-row.js";
 import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../../model/run-record.js";
-import {readOfflineRun, type HistoryColumns, type WandbOfflineRun} from "../wandb-offline/index.js";
+import {LogReadBuffer, readOfflineRun, type HistoryColumns, type WandbOfflineRun} from "../wandb-offline/index.js";
 import type {SourceReader} from "../source-reader.js";
 
 const LOG_FILE = /^run-.+\.wandb$/;
@@ -73,11 +73,12 @@ export function offlineDirReader(path: string, warn: (message: string) => void =
       }),
     async runs() {
       const records: RunRecord[] = [];
+      const buffer = new LogReadBuffer(); // logs are read one at a time, all into one allocation
       for (const folder of folders) {
         let run: WandbOfflineRun;
         try {
           // Columns: the writer takes them without a row object per record (rows where they do not fit).
-          run = await readOfflineRun(folder, {columnar: true});
+          run = await readOfflineRun(folder, {columnar: true, buffer});
         } catch (error) {
           throw new SourceError(folder, (error as Error).message.replace(`${folder}: `, ""));
         }

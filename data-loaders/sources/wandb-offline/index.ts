@@ -3,7 +3,7 @@
  * Format: shared/reference/wandb-transaction-log.md. Layers: crc32 → log-blocks (framing) → records
  * (protobuf) → fold-run (semantics) → read-offline-run (run folder).
  */
-export {readOfflineRun, readOfflineRunLog, readRunFiles} from "./read-offline-run.js";
+export {LogReadBuffer, readOfflineRun, readOfflineRunLog, readRunFiles} from "./read-offline-run.js";
 export {readLogRecords, BLOCK_SIZE} from "./log-blocks.js";
 export type {LogIssue, LogIssueKind, LogReadResult, LogRecord, LogStatus, ReadLogOptions} from "./log-blocks.js";
 export {decodeRecord} from "./records.js";

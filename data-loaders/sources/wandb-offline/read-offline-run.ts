@@ -4,7 +4,7 @@
  * `files/wandb-metadata.json` are read only to fill gaps. Damage inside the log never throws (it
  * becomes warnings); a folder without a log, or an unreadable path, does.
  */
-import {readdir, readFile, stat} from "node:fs/promises";
+import {open, readdir, readFile, stat} from "node:fs/promises";
 import {basename, join} from "node:path";
 import {parseValueJson} from "./extended-json.js";
 import {foldRun, foldRunColumnar} from "./fold-run.js";
@@ -17,6 +17,35 @@ const LOG_NAME = /^run-(.+)\.wandb$/;
 /** How to read a run: log options, plus `columnar` for the history as columns where it fits (types.ts). */
 export interface ReadRunOptions extends ReadLogOptions {
   columnar?: boolean;
+  /** Read the log into this reusable buffer instead of a fresh one (see LogReadBuffer). */
+  buffer?: LogReadBuffer;
+}
+
+/**
+ * One allocation reused to read many logs, one at a time. Logs are tens of MB, and touching freshly allocated
+ * memory costs far more than reading the file into memory already touched (page faults: on small VMs a fresh
+ * 40 MB buffer took ~150 ms to fill, a reused one ~3 ms). The run read from it keeps no reference to it (every
+ * value is parsed or copied out), so the next read may overwrite it.
+ */
+export class LogReadBuffer {
+  private buffer = Buffer.alloc(0);
+
+  async read(path: string): Promise<Buffer> {
+    const handle = await open(path, "r");
+    try {
+      const {size} = await handle.stat();
+      if (size > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(Math.max(size, Math.ceil(this.buffer.length * 1.5)));
+      let filled = 0;
+      while (filled < size) {
+        const {bytesRead} = await handle.read(this.buffer, filled, size - filled, filled);
+        if (bytesRead === 0) break; // the file shrank while being read: use what is there
+        filled += bytesRead;
+      }
+      return this.buffer.subarray(0, filled);
+    } finally {
+      await handle.close();
+    }
+  }
 }
 
 /** Read a run folder, or a `.wandb` file directly (then its folder's `files/` is still used). */
@@ -37,7 +66,7 @@ export async function readOfflineRun(path: string, options: ReadRunOptions = {})
     logFile = path;
     dir = join(path, "..");
   }
-  const bytes = await readFile(logFile);
+  const bytes = options.buffer ? await options.buffer.read(logFile) : await readFile(logFile);
   const files = await readRunFiles(join(dir, "files"));
   const run = readOfflineRunLog(bytes, files, {...options, file: logFile});
   run.warnings.unshift(...extra);
