@@ -4,7 +4,8 @@ import {resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {SourceError} from "../errors.js";
 import {computeResearch, renderReport, summaryLines, type ReportOptions} from "../report/build-report.js";
-import {loadWorkspaceRows, workspaceTables} from "../report/load-workspace-rows.js";
+import {loadWorkspaceColumns, workspaceTables} from "../report/load-workspace-rows.js";
+import {historyLength} from "@runlens/analyses/compare/history-columns";
 import {ReportWriteError, writeReportAtomically} from "../report/write-report.js";
 import {resolveSource} from "../sources/resolve-source.js";
 import {ensureWorkspace} from "../workspace/ensure-workspace.js";
@@ -88,8 +89,9 @@ export async function reportCommand(args: string[], io: CommandIO = processIO): 
       if (!workspace.built) log(`workspace up to date (${workspace.dir})`);
       workspaceDir = workspace.dir;
     }
-    const data = await loadWorkspaceRows(workspaceTables(workspaceDir));
-    log(`read ${data.runs.length} runs and ${data.history.length} history rows`);
+    // History as columns: typed arrays, not one object per row (a workspace can hold millions of rows).
+    const data = await loadWorkspaceColumns(workspaceTables(workspaceDir));
+    log(`read ${data.runs.length} runs and ${historyLength(data.history)} history rows`);
     const results = computeResearch(data, options, (m) => log(m));
     const files = renderReport(results, {source, workspace: workspaceDir, generatedAt: new Date().toISOString()}, data);
     log(`rendered ${files.length} files`);

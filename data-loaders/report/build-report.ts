@@ -18,6 +18,7 @@ import {
   type ResearchTable,
   type Subset
 } from "@runlens/analyses/research/index";
+import {historyLength} from "@runlens/analyses/compare/history-columns";
 import {failuresCharts, formatsCharts, optimizersCharts, type Chart} from "./render-charts.js";
 import {bulletList, columnLegend, escapeMarkdown, markdownTable, type RunLinks} from "./render-markdown.js";
 import {tableToCsv, tableToJson} from "./table-files.js";
@@ -175,7 +176,7 @@ export function renderReport(r: ResearchResults, meta: ReportMeta, data: Researc
   const runs: RunLinks = new Map(
     data.runs.map((run) => [run.run_id, {name: typeof run.name === "string" ? run.name : null, url: typeof run.url === "string" ? run.url : null}])
   );
-  const counts = {runs: data.runs.length, historyRows: data.history.length};
+  const counts = {runs: data.runs.length, historyRows: historyLength(data.history)};
   const ft = r.formats.tables;
   const fa = r.failures.tables;
   const op = r.optimizers.tables;

@@ -4,7 +4,7 @@ import {csvParse} from "d3-dsv";
 import {beforeAll, describe, expect, it} from "vitest";
 import type {ColumnType, ResearchTable} from "@runlens/analyses/research/index";
 import {computeResearch, type ResearchResults} from "../../data-loaders/report/build-report.js";
-import {loadWorkspaceRows} from "../../data-loaders/report/load-workspace-rows.js";
+import {loadWorkspaceColumns, loadWorkspaceRows} from "../../data-loaders/report/load-workspace-rows.js";
 import {tempDir} from "../helpers/run-dir.js";
 import {parseSvg, readJson, renderMarkdown, renderedTables, runReport, type RenderedTable} from "./helpers.js";
 
@@ -21,6 +21,10 @@ let stdout: string;
 let stderr: string;
 let code: number;
 let results: ResearchResults;
+let fromColumns: ResearchResults;
+
+/** JSON with NaN and ±Infinity kept apart (JSON.stringify would write all three as null). */
+const exact = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? `number:${v}` : v));
 
 beforeAll(async () => {
   out = join(tempDir(), "reports");
@@ -29,6 +33,7 @@ beforeAll(async () => {
   // The research functions called independently on the same workspace, with the site's default options.
   const [dir] = readdirSync(workspace).filter((d) => !d.startsWith("."));
   results = computeResearch(await loadWorkspaceRows(join(workspace, dir)));
+  fromColumns = computeResearch(await loadWorkspaceColumns(join(workspace, dir)));
 }, 600_000);
 
 const csvRows = (path: string) => csvParse(readFileSync(join(out, path), "utf8"));
@@ -147,6 +152,10 @@ describe("runlens report on the sample", () => {
     // Embedded by relative link from the pages.
     const images = Array.from(page("optimizers.md").querySelectorAll("img")).map((img) => img.getAttribute("src"));
     expect(images).toEqual(["charts/optimizers-effects.svg", "charts/optimizers-curves.svg"]);
+  });
+
+  it("the research functions give the same results on history read as columns (the CLI's path) as on rows", () => {
+    for (const key of ["formats", "failures", "optimizers", "answer"] as const) expect(exact(fromColumns[key]), key).toBe(exact(results[key]));
   });
 
   it("says in each page what could not be computed (from the functions' notes)", () => {

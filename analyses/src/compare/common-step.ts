@@ -1,4 +1,5 @@
-import {indexHistory, lastLoggedStep, type HistoryIndex, type HistoryRow, type RunRow, type Series} from "./rows.js";
+import {indexHistory, lastLoggedStep, type HistoryIndex, type RunRow, type Series} from "./rows.js";
+import type {HistoryInput} from "./history-columns.js";
 
 /**
  * Which value of a metric represents a run:
@@ -122,20 +123,20 @@ function selectValue(run: RunRow, index: HistoryIndex, metric: string, selector:
 }
 
 /** The value of `metric` per run under `selector` (one entry per run, in input order). */
-export function runValues(runs: readonly RunRow[], history: readonly HistoryRow[], metric: string, selector: ValueSelector): RunValue[] {
+export function runValues(runs: readonly RunRow[], history: HistoryInput, metric: string, selector: ValueSelector): RunValue[] {
   return runValuesIndexed(runs, indexHistory(history).index, metric, selector);
 }
 
 /** Convenience: the value at a common step (last logged at or before `step`; runs that stopped before are flagged). */
-export function metricAtStep(runs: readonly RunRow[], history: readonly HistoryRow[], metric: string, step: number): RunValue[] {
+export function metricAtStep(runs: readonly RunRow[], history: HistoryInput, metric: string, step: number): RunValue[] {
   return runValues(runs, history, metric, {kind: "step", step});
 }
 
-export function finalMetric(runs: readonly RunRow[], history: readonly HistoryRow[], metric: string): RunValue[] {
+export function finalMetric(runs: readonly RunRow[], history: HistoryInput, metric: string): RunValue[] {
   return runValues(runs, history, metric, {kind: "final"});
 }
 
-export function bestMetric(runs: readonly RunRow[], history: readonly HistoryRow[], metric: string, direction: "min" | "max" = "min"): RunValue[] {
+export function bestMetric(runs: readonly RunRow[], history: HistoryInput, metric: string, direction: "min" | "max" = "min"): RunValue[] {
   return runValues(runs, history, metric, {kind: "best", direction});
 }
 
@@ -143,7 +144,7 @@ export function bestMetric(runs: readonly RunRow[], history: readonly HistoryRow
  * The largest step every run of `runs` reached (min over runs of the last logged step), i.e. the
  * latest step at which a "step" selector gives every run a value; null when some run has no history.
  */
-export function commonLastStep(runs: readonly RunRow[], history: readonly HistoryRow[]): {step: number | null; limitedBy: string[]} {
+export function commonLastStep(runs: readonly RunRow[], history: HistoryInput): {step: number | null; limitedBy: string[]} {
   const {index} = indexHistory(history);
   let step: number | null = null;
   let limitedBy: string[] = [];

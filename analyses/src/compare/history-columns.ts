@@ -185,3 +185,39 @@ function sortedOrder(c: HistoryColumns, usable: number): Uint32Array {
   order.set(sorted);
   return order;
 }
+
+/** History as the research functions take it: rows, or columns from a columnar reader. */
+export type HistoryInput = readonly import("./rows.js").HistoryRow[] | HistoryColumns;
+
+/** Number of history rows (rows, or column entries) in `history`. */
+export function historyLength(history: HistoryInput): number {
+  return isHistoryColumns(history) ? history.step.length : history.length;
+}
+
+/**
+ * The rows of `columns` whose run passes `keepRun` and metric passes `keepMetric` (either may be
+ * omitted: keep all), in their order, as new columns sharing the dictionaries. `skippedRows` (rows the
+ * reader dropped, which belong to no known series) is carried over whole.
+ */
+export function filterHistoryColumns(columns: HistoryColumns, keepRun?: (runId: string) => boolean, keepMetric?: (metric: string) => boolean): HistoryColumns {
+  const runOk = Uint8Array.from(columns.runIds, (id) => (keepRun === undefined || keepRun(id) ? 1 : 0));
+  const metricOk = Uint8Array.from(columns.metrics, (m) => (keepMetric === undefined || keepMetric(m) ? 1 : 0));
+  if (runOk.every((x) => x === 1) && metricOk.every((x) => x === 1)) return columns;
+  const n = columns.step.length;
+  let kept = 0;
+  for (let i = 0; i < n; ++i) if (runOk[columns.run[i]] === 1 && metricOk[columns.metric[i]] === 1) ++kept;
+  const out: HistoryColumns = {
+    runIds: columns.runIds, metrics: columns.metrics,
+    run: new Int32Array(kept), metric: new Int32Array(kept), step: new Float64Array(kept), value: new Float64Array(kept),
+    skippedRows: columns.skippedRows
+  };
+  for (let i = 0, k = 0; i < n; ++i) {
+    if (runOk[columns.run[i]] !== 1 || metricOk[columns.metric[i]] !== 1) continue;
+    out.run[k] = columns.run[i];
+    out.metric[k] = columns.metric[i];
+    out.step[k] = columns.step[i];
+    out.value[k] = columns.value[i];
+    ++k;
+  }
+  return out;
+}

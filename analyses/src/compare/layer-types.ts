@@ -1,7 +1,8 @@
 import {bootstrapCI} from "../stats/index.js";
 import {parseMetricName} from "../metrics/metric-name.js";
 import {LAYER_TYPES, type LayerType} from "../layers/layer-type.js";
-import {groupKeyOf, indexHistory, type GroupBy, type HistoryRow, type RunRow, type Series} from "./rows.js";
+import {groupKeyOf, indexHistory, type GroupBy, type RunRow, type Series} from "./rows.js";
+import type {HistoryInput} from "./history-columns.js";
 import {resolveBootstrap, type CompareBootstrapOptions} from "./rank-groups.js";
 import {competitionRanks, mean, probabilityBest, probabilityBestOf, statisticFn, type GroupStatistic} from "./_summary.js";
 
@@ -91,7 +92,7 @@ function reduceSeries(series: Series, how: StepReduction, from: number, to: numb
  * the best by the statistic; its certainty is the probability of being best over joint bootstrap
  * resamples of the groups with n ≥ 2 (a group with n < 2 is not resampled and gets no probability).
  */
-export function layerTypeProfile(runs: readonly RunRow[], history: readonly HistoryRow[], options: LayerTypeOptions): LayerTypeProfile {
+export function layerTypeProfile(runs: readonly RunRow[], history: HistoryInput, options: LayerTypeOptions): LayerTypeProfile {
   const reduce: StepReduction = options.reduce ?? "mean";
   const statistic: GroupStatistic = options.statistic ?? "mean";
   const stat = statisticFn(statistic);

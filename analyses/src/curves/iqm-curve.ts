@@ -1,5 +1,6 @@
 import {bootstrapCI, iqm} from "../stats/index.js";
-import {groupKeyOf, indexHistory, lastLoggedStep, type GroupBy, type HistoryRow, type RunRow} from "../compare/rows.js";
+import {groupKeyOf, indexHistory, lastLoggedStep, type GroupBy, type RunRow} from "../compare/rows.js";
+import type {HistoryInput} from "../compare/history-columns.js";
 import {resolveBootstrap, type CompareBootstrapOptions} from "../compare/rank-groups.js";
 
 export interface IqmCurveOptions {
@@ -59,7 +60,7 @@ export interface IqmCurvesResult {
  * A step only uses values logged exactly at it; runs that stopped earlier are excluded (default) or
  * carried forward, and every point counts them. Points with n = 0 have no IQM; n = 1 has no band.
  */
-export function iqmCurves(runs: readonly RunRow[], history: readonly HistoryRow[], options: IqmCurveOptions): IqmCurvesResult {
+export function iqmCurves(runs: readonly RunRow[], history: HistoryInput, options: IqmCurveOptions): IqmCurvesResult {
   const boot = resolveBootstrap({resamples: 2000, ...options.bootstrap});
   const stoppedMode = options.stopped === "carry_last" ? "carry_last" : "exclude";
   const {index} = indexHistory(history);

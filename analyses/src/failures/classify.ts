@@ -1,4 +1,5 @@
 import {fmt, indexHistory, lastLoggedStep, toNumber, type HistoryIndex, type HistoryRow, type RunRow, type Series, type SeriesArray} from "../compare/rows.js";
+import type {HistoryColumns} from "../compare/history-columns.js";
 
 /**
  * Failure modes, in the order of precedence used to pick one mode per run: a run with evidence for
@@ -338,7 +339,7 @@ export function classifyFailure(run: RunRow, history: readonly HistoryRow[], opt
  */
 export function classifyFailures(
   runs: readonly RunRow[],
-  history: readonly HistoryRow[] | HistoryIndex,
+  history: readonly HistoryRow[] | HistoryColumns | HistoryIndex,
   options: {rules?: FailureRulesOverride; reports?: Record<string, FailureReport | null | undefined>} = {}
 ): FailureClassification[] {
   const index = history instanceof Map ? history : indexHistory(history).index;

@@ -1,4 +1,5 @@
-import {groupKeyOf, indexHistory, loggedSteps, type GroupBy, type GroupKey, type HistoryRow, type RunRow, type Series} from "../compare/rows.js";
+import {groupKeyOf, indexHistory, loggedSteps, type GroupBy, type GroupKey, type RunRow, type Series} from "../compare/rows.js";
+import type {HistoryInput} from "../compare/history-columns.js";
 import type {FailureClassification, FailureMode} from "./classify.js";
 
 /** The key metrics of the sample runner's failure reports. */
@@ -88,7 +89,7 @@ function valueAt(series: Series | undefined, step: number): number | null {
 export function preCollapseWindows(
   classifications: readonly FailureClassification[],
   runs: readonly RunRow[],
-  history: readonly HistoryRow[],
+  history: HistoryInput,
   options: PreCollapseOptions = {}
 ): PreCollapseResult {
   const window = Math.max(1, Math.floor(options.window ?? 10));

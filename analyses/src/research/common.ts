@@ -9,6 +9,7 @@
  * seeded bootstrap, options are resolved in one place, and tables hold only plain cells.
  */
 import {groupKeyOf, runAttribute, MISSING, type HistoryRow, type RunRow, type Series} from "../compare/rows.js";
+import {filterHistoryColumns, isHistoryColumns, type HistoryInput} from "../compare/history-columns.js";
 import type {FailureReport} from "../failures/classify.js";
 import type {BootstrapMethod} from "../stats/index.js";
 
@@ -19,8 +20,9 @@ import type {BootstrapMethod} from "../stats/index.js";
 export interface ResearchData {
   /** `runs` rows (run_id, name, state, created_at, last_step, config {…}, summary {…}; other columns ignored). */
   runs: readonly RunRow[];
-  /** `history` rows {run_id, step, metric, value}; NaN/±Infinity are values. */
-  history: readonly HistoryRow[];
+  /** `history` rows {run_id, step, metric, value}, or the same as columns (HistoryColumns, from a
+   *  columnar reader: much less memory for large workspaces); NaN/±Infinity are values. */
+  history: HistoryInput;
   /**
    * Parsed failure_report.md per run_id (optional, Node only: the browser workspace has no reports).
    * Only the failure classification uses them, and on the sample they agree with summary + history.
@@ -364,10 +366,15 @@ export function keyOf(run: RunRow, keys: readonly string[]): string {
   return groupKeyOf(run, keys).key;
 }
 
-/** Only the history rows of the given runs (and, optionally, of metrics passing `keep`). */
-export function historyOf(history: readonly HistoryRow[], runIds: Iterable<string>, keep?: (metric: string) => boolean): HistoryRow[] {
-  const ids = new Set(runIds);
-  return history.filter((h) => h !== null && typeof h === "object" && ids.has(h.run_id) && (keep === undefined || (typeof h.metric === "string" && keep(h.metric))));
+/**
+ * Only the history of the given runs (null: every run) and, optionally, of metrics passing `keep`:
+ * rows filtered as rows, columns as columns. Anything that is neither is no history.
+ */
+export function historyOf(history: HistoryInput | null | undefined, runIds: Iterable<string> | null, keep?: (metric: string) => boolean): HistoryInput {
+  const ids = runIds === null ? null : new Set(runIds);
+  if (isHistoryColumns(history)) return filterHistoryColumns(history, ids === null ? undefined : (id) => ids.has(id), keep);
+  if (!Array.isArray(history)) return [];
+  return (history as readonly HistoryRow[]).filter((h) => h !== null && typeof h === "object" && (ids === null || ids.has(h.run_id)) && (keep === undefined || (typeof h.metric === "string" && keep(h.metric))));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -300,7 +300,7 @@ export function autoAssociationKeys(runs: readonly RunRow[]): string[] {
 export function failuresReport(data: ResearchData, options: FailuresOptions = {}): FailuresReport {
   const o = resolveFailuresOptions(options);
   const runsIn = Array.isArray(data?.runs) ? data.runs : [];
-  const historyIn = Array.isArray(data?.history) ? data.history : [];
+  const historyIn = historyOf(data?.history, null);
   const subset = selectSubset(runsIn, o);
   const notes = [...subset.notes];
   const runs = subset.runs;

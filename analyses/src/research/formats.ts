@@ -14,6 +14,7 @@
  * - runs: every run with its format, state, failure mode and values (crashed/failed runs included).
  */
 import {indexHistory, lastLoggedStep, runAttribute, type RunRow} from "../compare/rows.js";
+import {historyLength} from "../compare/history-columns.js";
 import {runValuesIndexed, type RunValue, type ValueSelector} from "../compare/common-step.js";
 import {rankGroups} from "../compare/rank-groups.js";
 import {pairwiseComparisons} from "../compare/pairwise.js";
@@ -305,7 +306,7 @@ const RUN_COLUMNS = [
 export function formatsReport(data: ResearchData, options: FormatsOptions = {}): FormatsReport {
   const o = resolveFormatsOptions(options);
   const runsIn = Array.isArray(data?.runs) ? data.runs : [];
-  const historyIn = Array.isArray(data?.history) ? data.history : [];
+  const historyIn = historyOf(data?.history, null);
   const subset = selectSubset(runsIn, o);
   const notes = [...subset.notes];
   const runs = subset.runs;
@@ -387,8 +388,8 @@ export function formatsReport(data: ResearchData, options: FormatsOptions = {}):
   const refRuns = runs.filter((r) => isRef(formatOf(r, o.formatKey)));
   o.layerKinds.forEach((spec, ki) => {
     const prefix = `${spec.kind}/`;
-    const kindHistory = history.filter((h) => typeof h.metric === "string" && h.metric.startsWith(prefix));
-    if (kindHistory.length === 0) {
+    const kindHistory = historyOf(history, null, (m) => m.startsWith(prefix));
+    if (historyLength(kindHistory) === 0) {
       notes.push(`no per-layer "${spec.kind}/<parameter>" metric is logged: ${spec.kind} by layer type cannot be computed`);
       return;
     }

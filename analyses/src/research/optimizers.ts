@@ -17,6 +17,7 @@ import {runValues, type RunValue} from "../compare/common-step.js";
 import {optimizerEffect, type OptimizerEffectResult, type OptimizerEffectStratum} from "../compare/optimizer-effect.js";
 import {iqmCurves} from "../curves/iqm-curve.js";
 import {indexHistory} from "../compare/rows.js";
+import {historyLength} from "../compare/history-columns.js";
 import {autoCommonStep, selectorOf, selectorText, SELECTORS, type CommonStep, type SelectorName} from "./formats.js";
 import {
   bootstrapOf, col, compareLabels, fmtInterval, fmtNum, fmtPct, formatOf, pText, historyOf, joinWords, labelOf, num, resolveDesign, resolveStatistics, selectSubset, table,
@@ -185,7 +186,7 @@ export function stratumText(fixed: Record<string, Cell>): string {
 export function optimizersReport(data: ResearchData, options: OptimizersOptions = {}): OptimizersReport {
   const o = resolveOptimizersOptions(options);
   const runsIn = Array.isArray(data?.runs) ? data.runs : [];
-  const historyIn = Array.isArray(data?.history) ? data.history : [];
+  const historyIn = historyOf(data?.history, null);
   const subset = selectSubset(runsIn, o);
   const notes = [...subset.notes];
   const runs = subset.runs;
@@ -295,7 +296,7 @@ export function optimizersReport(data: ResearchData, options: OptimizersOptions 
   });
   if (o.curves && armRuns.length > 0) {
     const curveHistory = historyOf(historyIn, armRuns.map((r) => r.run_id), (m) => m === o.curveMetric);
-    if (curveHistory.length === 0) notes.push(`curve metric "${o.curveMetric}" is not logged: no curves`);
+    if (historyLength(curveHistory) === 0) notes.push(`curve metric "${o.curveMetric}" is not logged: no curves`);
     else {
       const res = iqmCurves(armRuns, curveHistory, {
         metric: o.curveMetric, groupBy: [o.formatKey, o.armKey], stopped: o.curveStopped, band: o.curveBands,
