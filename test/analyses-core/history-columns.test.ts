@@ -1,7 +1,8 @@
 import {DuckDBInstance} from "@duckdb/node-api";
 import {join} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
-import {indexHistory, indexHistoryColumns, type HistoryColumns, type HistoryIndex, type HistoryRow} from "../../analyses/src/compare/index.js";
+import {filterHistoryColumns, historyLength, indexHistory, indexHistoryColumns, type HistoryColumns, type HistoryIndex, type HistoryRow} from "../../analyses/src/compare/index.js";
+import {historyOf} from "../../analyses/src/research/common.js";
 import {classifyFailures} from "../../analyses/src/failures/index.js";
 import {loadWorkspaceColumns, loadWorkspaceRows} from "../../data-loaders/report/load-workspace-rows.js";
 import {SAMPLE_SOURCE} from "../../data-loaders/sources/resolve-source.js";
@@ -93,6 +94,21 @@ describe("indexHistoryColumns: columnar history gives the index rows give", () =
       ["a", [["loss", [0, 1], [1, 3]]]],
       ["b", [["loss", [0, 1, 2], [2, 5, 4]]]]
     ]);
+  });
+
+  it("historyOf filters columns as it filters rows (runs, metrics), keeping the reader's skipped count", () => {
+    const clean = rows.filter((r) => Number.isFinite(r.step));
+    const c = {...columnsOf(clean), skippedRows: 3};
+    const asRows = clean.map((r) => ({...r}) as HistoryRow);
+    for (const [ids, keep] of [[["a"], undefined], [null, (m: string) => m === "loss"], [["b"], (m: string) => m === "val"], [[], undefined]] as const) {
+      const fromColumns = historyOf(c, ids, keep) as HistoryColumns;
+      const fromRows = historyOf(asRows, ids, keep) as HistoryRow[];
+      expect(historyLength(fromColumns)).toBe(fromRows.length);
+      expect(fromColumns.skippedRows).toBe(3);
+      expect(plain(indexHistory(fromColumns).index)).toEqual(plain(indexHistory(fromRows).index));
+    }
+    expect(filterHistoryColumns(c)).toBe(c); // nothing dropped: the same columns
+    expect(historyOf(undefined, null)).toEqual([]);
   });
 
   it("columns of different lengths or codes out of range are refused with the reason", () => {
