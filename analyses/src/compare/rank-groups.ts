@@ -80,7 +80,8 @@ export interface RankGroupsResult {
 
 /** Group run values (from runValues) by a run attribute. Internal helper shared by the compare modules. */
 export function groupRunValues(values: readonly RunValue[], runs: readonly RunRow[], groupBy: GroupBy) {
-  const runById = new Map(runs.map((r) => [r.run_id, r]));
+  const runById = new Map<string, RunRow>();
+  for (const r of runs) runById.set(r.run_id, r);
   const groups = new Map<string, {values: Record<string, unknown>; ok: RunValue[]; excluded: ExcludedRun[]; runIds: string[]}>();
   const unmatched: string[] = [];
   for (const v of values) {
@@ -114,7 +115,8 @@ export function rankGroups(values: readonly RunValue[], runs: readonly RunRow[],
   const stat = statisticFn(statistic);
   const boot = resolveBootstrap(options.bootstrap);
   const {groups, unmatched} = groupRunValues(values, runs, options.groupBy);
-  const modeById = new Map((options.classifications ?? []).map((c) => [c.run_id, c.mode]));
+  const modeById = new Map<string, FailureMode>();
+  for (const c of options.classifications ?? []) modeById.set(c.run_id, c.mode);
   const list: RankedGroup[] = [];
   const replicatesOf = new Map<RankedGroup, Float64Array>();
   let i = 0;

@@ -224,7 +224,12 @@ export function groupKeyOf(run: RunRow, by: GroupBy): GroupKey {
     if (typeof value === "bigint") value = Number(value);
     return {key: label(value), values: {group: value ?? null}};
   }
-  const keys = typeof by === "string" ? [by] : by;
+  if (typeof by === "string") {
+    // One attribute (the common case, called once per run): no arrays, no join.
+    const v = runAttribute(run, by);
+    return {key: label(v), values: {[by]: v ?? null}};
+  }
+  const keys = by;
   const values: Record<string, unknown> = {};
   const parts: string[] = [];
   for (const k of keys) {
