@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {parseJsonNumberBytes, parseValueJson} from "../../data-loaders/sources/wandb-offline/extended-json.js";
+import {parseAnyJsonNumberBytes, parseJsonNumberBytes, parseValueJson} from "../../data-loaders/sources/wandb-offline/extended-json.js";
 
 describe("value_json (JSON + bare NaN / Infinity / -Infinity)", () => {
   it("parses bare non-finite tokens as numbers", () => {
@@ -97,5 +97,30 @@ describe("numbers straight from bytes (the history fast path)", () => {
     }
     // Within a larger buffer: only [start, end) is read.
     expect(parseJsonNumberBytes(bytes("xx42.5yy"), 2, 6)).toBe(42.5);
+  });
+});
+
+describe("any JSON number from bytes (fast path, else the validated spelling through Number())", () => {
+  const viaBytes = (s: string) => parseAnyJsonNumberBytes(Buffer.from(`xx${s}yy`), 2, 2 + Buffer.byteLength(s));
+
+  it("answers every JSON number exactly as JSON.parse does (17-digit reprs, big exponents included)", () => {
+    let seed = 777;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 30_000; i++) {
+      const x = (rand() - 0.5) * 10 ** Math.floor(rand() * 80 - 40);
+      for (const text of [String(x), x.toExponential(), x.toPrecision(1 + Math.floor(rand() * 21)), String(Math.round(x))]) {
+        if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) continue;
+        expect(Object.is(viaBytes(text), JSON.parse(text)), text).toBe(true);
+      }
+    }
+    for (const text of ["12345678901234567890", "0.30000000000000004", "1e400", "-1e400", "1e-400", "4.9e-324", "1.7976931348623157e308", "-0.0", "123456789012345678901234567890.5e-3"]) {
+      expect(Object.is(viaBytes(text), JSON.parse(text)), text).toBe(true);
+    }
+  });
+
+  it("rejects what is not exactly a JSON number (then value_json is parsed as text)", () => {
+    for (const text of ["", "-", "NaN", "Infinity", "-Infinity", "1.", ".5", "1e", "1e+", "01", "0123456789012345678", "1 ", " 1", '"1"', "+1", "0x10", "1.2.3", "12345678901234567890x", "1e5.5", "--1"]) {
+      expect(viaBytes(text), text).toBeUndefined();
+    }
   });
 });

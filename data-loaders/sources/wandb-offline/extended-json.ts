@@ -203,3 +203,38 @@ export function parseJsonNumberBytes(buf: Uint8Array, start: number, end: number
   else return undefined;
   return negative ? -value : value;
 }
+
+/** True when `buf[start, end)` is exactly a JSON number: `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`. */
+function isJsonNumber(buf: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  if (buf[i] === 45) i++;
+  if (i >= end) return false;
+  let c = buf[i];
+  if (c === 48) i++;
+  else if (c >= 49 && c <= 57) while (i < end && (c = buf[i]) >= 48 && c <= 57) i++;
+  else return false;
+  if (i < end && buf[i] === 46) {
+    const first = ++i;
+    while (i < end && (c = buf[i]) >= 48 && c <= 57) i++;
+    if (i === first) return false;
+  }
+  if (i < end && (buf[i] === 101 || buf[i] === 69)) {
+    i++;
+    if (buf[i] === 43 || buf[i] === 45) i++;
+    const first = i;
+    while (i < end && (c = buf[i]) >= 48 && c <= 57) i++;
+    if (i === first) return false;
+  }
+  return i === end;
+}
+
+/**
+ * Any JSON number straight from bytes: parseJsonNumberBytes's exact fast path, else (16+ significant digits,
+ * as Python's repr of most floats has; large exponents) the validated spelling read by `Number()`, which rounds
+ * exactly as JSON.parse does. Undefined when the bytes are not exactly a JSON number.
+ */
+export function parseAnyJsonNumberBytes(buf: Buffer, start: number, end: number): number | undefined {
+  const fast = parseJsonNumberBytes(buf, start, end);
+  if (fast !== undefined || !isJsonNumber(buf, start, end)) return fast;
+  return +buf.toString("latin1", start, end);
+}

@@ -1,7 +1,7 @@
 /**
  * Config / summary / history items (§3.4): the hot path of decoding, since every history value is one.
  */
-import {parseJsonNumberBytes, parseValueJson} from "./extended-json.js";
+import {parseAnyJsonNumberBytes, parseValueJson} from "./extended-json.js";
 import {forEachField, subEnd, type Reader} from "./proto-reader.js";
 
 /**
@@ -34,7 +34,7 @@ export class Item {
   /** The parsed value (NaN/±Infinity included); throws SyntaxError when value_json is not JSON. */
   value(): unknown {
     if (this.text === undefined) {
-      const number = parseJsonNumberBytes(this.src, this.start, this.end);
+      const number = parseAnyJsonNumberBytes(this.src, this.start, this.end);
       if (number !== undefined) return number;
     }
     return parseValueJson(this.valueJson);
