@@ -30,7 +30,7 @@ export interface GroupRate {
 }
 
 function emptyByMode(): Record<FailureMode, number> {
-  return Object.fromEntries(FAILURE_MODES.map((m) => [m, 0])) as Record<FailureMode, number>;
+  return {nan_loss: 0, bit_stall: 0, overflow: 0, early_stop: 0, other: 0, crashed: 0, none: 0};
 }
 
 function validConfidence(c: number | undefined): number {
@@ -40,22 +40,26 @@ function validConfidence(c: number | undefined): number {
 function rateOf(key: string, values: Record<string, unknown>, members: readonly FailureClassification[], failing: Set<FailureMode>, confidence: number): GroupRate {
   const byMode = emptyByMode();
   const failedRunIds: string[] = [];
-  for (const c of members) {
+  const runIds: string[] = new Array(members.length);
+  for (let i = 0; i < members.length; ++i) {
+    const c = members[i];
     byMode[c.mode] = (byMode[c.mode] ?? 0) + 1;
+    runIds[i] = c.run_id;
     if (failing.has(c.mode)) failedRunIds.push(c.run_id);
   }
   const n = members.length;
   const w = wilsonInterval(failedRunIds.length, n, confidence);
   const out: GroupRate = {
     key, values, n, failures: failedRunIds.length, rate: w.estimate, lower: w.lower, upper: w.upper, confidence,
-    byMode, runIds: members.map((c) => c.run_id), failedRunIds
+    byMode, runIds, failedRunIds
   };
   if (w.reason !== undefined) out.reason = w.reason;
   return out;
 }
 
 function groupClassifications(classifications: readonly FailureClassification[], runs: readonly RunRow[], by: GroupBy) {
-  const runById = new Map(runs.map((r) => [r.run_id, r]));
+  const runById = new Map<string, RunRow>();
+  for (const r of runs) runById.set(r.run_id, r);
   const groups = new Map<string, {values: Record<string, unknown>; members: FailureClassification[]}>();
   for (const c of classifications) {
     const run = runById.get(c.run_id) ?? {run_id: c.run_id};
