@@ -200,6 +200,26 @@ describe("classifyFailure: synthetic edge cases", () => {
     expect(c.evidence.some((e) => e.startsWith("bit_stall:") && e.includes("met at step 95"))).toBe(true);
   });
 
+  it("evidence and a met rule's values are written when first read, and are part of the JSON like any field", () => {
+    const c = classes.find((x) => x.name === "e5m2-adamw-s0")!;
+    const json = JSON.parse(JSON.stringify(c));
+    expect(Object.keys(json)).toEqual(["run_id", "name", "state", "mode", "collapseStep", "collapseStepSource", "lastStep", "historyMode", "rules", "reported", "consistent", "disagreements", "evidence"]);
+    expect(json.evidence).toEqual(c.evidence);
+    const stall = c.rules.find((r) => r.rule === "bit_stall")!;
+    // The same key order as a rule that was not met.
+    expect(Object.keys(json.rules[1])).toEqual(["rule", "status", "step", "description", "values", "longestStreak", "max", "rowsChecked"]);
+    expect(Object.keys(json.rules[2])).toEqual(Object.keys(json.rules[1]));
+    expect(json.rules[2].status).toBe("not_triggered");
+    expect(json.rules[1].values).toEqual(stall.values);
+    expect(stall.values.length).toBe(20);
+    expect(stall.values.at(-1)).toEqual({step: 325, value: expect.any(Number)});
+    // Read twice: the same array (written once); assignable like a plain field.
+    expect(c.evidence).toBe(c.evidence);
+    const copy = classifyFailures([sample.byName.get("e5m2-adamw-s0")!], sample.history)[0];
+    copy.evidence = ["replaced"];
+    expect(copy.evidence).toEqual(["replaced"]);
+  });
+
   it("summary and history disagree → said so in the evidence", () => {
     const h = synth("g", 300, {});
     const c = classifyFailure(run("g", "failed", {failure_reason: "bit_stall", failure_step: 300}), h);

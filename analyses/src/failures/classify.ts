@@ -163,21 +163,53 @@ function stepValues(steps: SeriesArray, values: SeriesArray, from: number, to: n
 }
 
 /**
- * A triggered rule's `values` (positions [from, to) of its series), made into objects when first read:
- * an ordinary enumerable property to every reader, but classifying thousands of runs does not build
- * the streaks nobody looks at.
+ * A rule that was met. Its `values` (positions [from, to) of the series: the streak or the plateau)
+ * become {step, value} objects when first read — classifying thousands of runs does not build the
+ * streaks nobody looks at. `values` is a getter (JSON.stringify includes it, via toJSON, in the key
+ * order of the other rule checks); the instance keeps a compact shape (no per-object accessors).
  */
-function withLazyValues(check: RuleCheck, steps: SeriesArray, values: SeriesArray, from: number, to: number): RuleCheck {
-  let made: StepValue[] | null = null;
-  Object.defineProperty(check, "values", {
-    enumerable: true,
-    configurable: true,
-    get: () => (made ??= stepValues(steps, values, from, to)),
-    set: (v: StepValue[]) => {
-      made = v;
-    }
-  });
-  return check;
+class TriggeredRule implements RuleCheck {
+  readonly status = "triggered" as const;
+  declare longestStreak?: {length: number; from: number | null; to: number | null};
+  declare max?: StepValue | null;
+  declare longestPlateau?: number;
+  #steps: SeriesArray;
+  #values: SeriesArray;
+  #from: number;
+  #to: number;
+  #made: StepValue[] | null = null;
+
+  constructor(
+    readonly rule: RuleName, readonly step: number, readonly description: string, readonly rowsChecked: number,
+    steps: SeriesArray, values: SeriesArray, from: number, to: number,
+    extra: {longestStreak?: TriggeredRule["longestStreak"]; max?: StepValue | null; longestPlateau?: number}
+  ) {
+    this.#steps = steps;
+    this.#values = values;
+    this.#from = from;
+    this.#to = to;
+    if (extra.longestStreak !== undefined) this.longestStreak = extra.longestStreak;
+    if (extra.max !== undefined) this.max = extra.max;
+    if (extra.longestPlateau !== undefined) this.longestPlateau = extra.longestPlateau;
+  }
+
+  get values(): StepValue[] {
+    return (this.#made ??= stepValues(this.#steps, this.#values, this.#from, this.#to));
+  }
+
+  set values(v: StepValue[]) {
+    this.#made = v;
+  }
+
+  toJSON(): RuleCheck {
+    // The key order of the plain rule checks (rule, status, step, description, values, …, rowsChecked).
+    const out: Partial<RuleCheck> = {rule: this.rule, status: this.status, step: this.step, description: this.description, values: this.values};
+    if (this.longestStreak !== undefined) out.longestStreak = this.longestStreak;
+    if (this.max !== undefined) out.max = this.max;
+    if (this.longestPlateau !== undefined) out.longestPlateau = this.longestPlateau;
+    out.rowsChecked = this.rowsChecked;
+    return out as RuleCheck;
+  }
 }
 
 function checkStreak(name: RuleName, rule: StreakRule, series: Series | undefined): RuleCheck {
@@ -216,8 +248,7 @@ function checkStreak(name: RuleName, rule: StreakRule, series: Series | undefine
   const max: StepValue | null = maxAt < 0 ? null : {step: steps[maxAt], value: maxValue};
   if (trigger !== null) {
     const first = trigger - rule.consecutive + 1;
-    const check: RuleCheck = {rule: name, status: "triggered", step: steps[trigger], description, values: [], longestStreak: best, max, rowsChecked: trigger + 1};
-    return withLazyValues(check, steps, values, first, trigger + 1);
+    return new TriggeredRule(name, steps[trigger], description, trigger + 1, steps, values, first, trigger + 1, {longestStreak: best, max});
   }
   return {rule: name, status: "not_triggered", step: null, description, values: [], longestStreak: best, max, rowsChecked: steps.length};
 }
@@ -262,8 +293,7 @@ function checkEarlyStop(rule: FailureRules["earlyStop"], series: Series | undefi
       ++plateau;
       longest = Math.max(longest, plateau);
       if (plateau >= rule.patience) {
-        const check: RuleCheck = {rule: "early_stop", status: "triggered", step: steps[i], description, values: [], longestPlateau: longest, rowsChecked: i + 1};
-        return withLazyValues(check, steps, values, i - plateau + 1, i + 1);
+        return new TriggeredRule("early_stop", steps[i], description, i + 1, steps, values, i - plateau + 1, i + 1, {longestPlateau: longest});
       }
     }
   }
@@ -426,33 +456,43 @@ function classifyIndexed(run: RunRow, byMetric: Map<string, Series> | undefined,
   }
   if (report?.state && state && report.state !== state) disagreements.push(`failure report state ${report.state} ≠ run state ${state}`);
 
-  const out: FailureClassification = {
-    run_id: run.run_id,
-    name: stringOrNull(run.name),
-    state,
-    mode,
-    collapseStep,
-    collapseStepSource,
-    lastStep,
-    historyMode,
-    rules: rulesChecked,
-    reported,
-    consistent: disagreements.length === 0,
-    disagreements,
-    evidence: []
-  };
-  // The evidence lines are written when first read (an ordinary enumerable property to every reader:
-  // JSON, spread, deep equality): classifying thousands of runs need not format every rule's numbers.
-  let evidence: string[] | null = null;
-  Object.defineProperty(out, "evidence", {
-    enumerable: true,
-    configurable: true,
-    get: () => (evidence ??= evidenceLines(reported, mode, state, rulesChecked, hasHistory, disagreements)),
-    set: (lines: string[]) => {
-      evidence = lines;
-    }
-  });
-  return out;
+  return new Classified(run.run_id, stringOrNull(run.name), state, mode, collapseStep, collapseStepSource, lastStep, historyMode, rulesChecked, reported, disagreements, hasHistory);
+}
+
+/**
+ * A classification. `evidence` (lines of text for every source and rule) is written when first read:
+ * a getter, included by JSON.stringify (toJSON, last key as before); classifying thousands of runs does
+ * not format every rule's numbers.
+ */
+class Classified implements FailureClassification {
+  readonly consistent: boolean;
+  #hasHistory: boolean;
+  #evidence: string[] | null = null;
+
+  constructor(
+    readonly run_id: string, readonly name: string | null, readonly state: string | null, readonly mode: FailureMode,
+    readonly collapseStep: number | null, readonly collapseStepSource: FailureClassification["collapseStepSource"], readonly lastStep: number | null,
+    readonly historyMode: RuleName | null, readonly rules: RuleCheck[], readonly reported: ReportedFailure[], readonly disagreements: string[], hasHistory: boolean
+  ) {
+    this.consistent = disagreements.length === 0;
+    this.#hasHistory = hasHistory;
+  }
+
+  get evidence(): string[] {
+    return (this.#evidence ??= evidenceLines(this.reported, this.mode, this.state, this.rules, this.#hasHistory, this.disagreements));
+  }
+
+  set evidence(lines: string[]) {
+    this.#evidence = lines;
+  }
+
+  toJSON(): FailureClassification {
+    return {
+      run_id: this.run_id, name: this.name, state: this.state, mode: this.mode, collapseStep: this.collapseStep, collapseStepSource: this.collapseStepSource,
+      lastStep: this.lastStep, historyMode: this.historyMode, rules: this.rules, reported: this.reported, consistent: this.consistent,
+      disagreements: this.disagreements, evidence: this.evidence
+    };
+  }
 }
 
 function evidenceLines(reported: readonly ReportedFailure[], mode: FailureMode, state: string | null, rulesChecked: readonly RuleCheck[], hasHistory: boolean, disagreements: readonly string[]): string[] {
