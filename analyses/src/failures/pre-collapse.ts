@@ -113,6 +113,20 @@ export function preCollapseWindows(
     healthyByGroup.set(k, list);
   }
 
+  // The healthy runs' summary at (group, metric, step) is the same for every failed run of the group
+  // (unless the failed run is itself among the group's healthy runs): computed once.
+  const healthyAt = new Map<string, HealthyStepSummary>();
+  const summarize = (ids: readonly string[], metric: string, step: number): HealthyStepSummary => {
+    const xs: number[] = [];
+    for (const id of ids) {
+      const v = valueAt(index.get(id)?.get(metric), step);
+      if (v !== null && Number.isFinite(v)) xs.push(v);
+    }
+    const n = xs.length;
+    const mean = n > 0 ? xs.reduce((a, b) => a + b, 0) / n : null;
+    return {step, n, missing: ids.length - n, mean, min: n > 0 ? Math.min(...xs) : null, max: n > 0 ? Math.max(...xs) : null};
+  };
+
   const windows: PreCollapseWindow[] = [];
   const skipped: PreCollapseResult["skipped"] = [];
   for (const c of classifications) {
@@ -134,7 +148,9 @@ export function preCollapseWindows(
     }
     const steps = all.slice(-window);
     const match = keyOf(c.run_id);
-    const healthyRunIds = (healthyByGroup.get(match.key) ?? []).filter((id) => id !== c.run_id);
+    const groupHealthy = healthyByGroup.get(match.key) ?? [];
+    const healthyRunIds = groupHealthy.filter((id) => id !== c.run_id);
+    const cacheable = healthyRunIds.length === groupHealthy.length;
     const out: PreCollapseWindow = {
       run_id: c.run_id, name: c.name, mode: c.mode, collapseStep: collapse, match, steps, metrics: [], healthyRunIds
     };
@@ -147,16 +163,16 @@ export function preCollapseWindows(
       const diff: (number | null)[] = [];
       if (healthyRunIds.length > 0) {
         steps.forEach((step, k) => {
-          const xs: number[] = [];
-          for (const id of healthyRunIds) {
-            const v = valueAt(index.get(id)?.get(metric), step);
-            if (v !== null && Number.isFinite(v)) xs.push(v);
-          }
-          const n = xs.length;
-          const mean = n > 0 ? xs.reduce((a, b) => a + b, 0) / n : null;
-          healthy.push({step, n, missing: healthyRunIds.length - n, mean, min: n > 0 ? Math.min(...xs) : null, max: n > 0 ? Math.max(...xs) : null});
+          let h: HealthyStepSummary;
+          if (cacheable) {
+            const key = `${match.key}\u0000${metric}\u0000${step}`;
+            const cached = healthyAt.get(key) ?? summarize(healthyRunIds, metric, step);
+            healthyAt.set(key, cached);
+            h = {step: cached.step, n: cached.n, missing: cached.missing, mean: cached.mean, min: cached.min, max: cached.max}; // each window its own object
+          } else h = summarize(healthyRunIds, metric, step);
+          healthy.push(h);
           const v = values[k];
-          diff.push(v !== null && Number.isFinite(v) && mean !== null ? v - mean : null);
+          diff.push(v !== null && Number.isFinite(v) && h.mean !== null ? v - h.mean : null);
         });
       } else {
         for (let k = 0; k < steps.length; ++k) diff.push(null);

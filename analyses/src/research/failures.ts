@@ -400,9 +400,33 @@ export function failuresReport(data: ResearchData, options: FailuresOptions = {}
   for (const c of classes) {
     if (c.mode !== "none") continue;
     const k = o.matchBy.map((key) => labelOf(runAttribute(runById.get(c.run_id)!, key))).join(" / ");
-    healthyByGroup.set(k, [...(healthyByGroup.get(k) ?? []), c.run_id]);
+    const list = healthyByGroup.get(k);
+    if (list === undefined) healthyByGroup.set(k, [c.run_id]);
+    else list.push(c.run_id);
   }
+  /** Position of the last logged step ≤ step (−1: none), by binary search. */
+  const lastAtOrBefore = (steps: ArrayLike<number>, step: number): number => {
+    let lo = 0;
+    let hi = steps.length - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (steps[mid] <= step) {
+        k = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return k;
+  };
+  // A healthy run is looked up at the same step for every failed run of its group: remember the answers.
+  const zeroGradMemo = new Map<string, {value: number | null; step: number | null}>();
   const zeroGradShare = (runId: string, step: number): {value: number | null; step: number | null} => {
+    const key = `${runId}\u0000${step}`;
+    let found = zeroGradMemo.get(key);
+    if (found === undefined) zeroGradMemo.set(key, (found = zeroGradShareOf(runId, step)));
+    return found;
+  };
+  const zeroGradShareOf = (runId: string, step: number): {value: number | null; step: number | null} => {
     const byMetric = index.get(runId);
     if (!byMetric) return {value: null, step: null};
     let tensors = 0;
@@ -410,8 +434,7 @@ export function failuresReport(data: ResearchData, options: FailuresOptions = {}
     let at: number | null = null;
     for (const [metric, series] of byMetric) {
       if (!metric.startsWith(gradPrefix)) continue;
-      let k = -1;
-      for (let i = 0; i < series.steps.length && series.steps[i] <= step; ++i) k = i;
+      const k = lastAtOrBefore(series.steps, step);
       if (k < 0 || !Number.isFinite(series.values[k])) continue;
       tensors++;
       if (series.values[k] === 0) zeros++;
@@ -422,8 +445,7 @@ export function failuresReport(data: ResearchData, options: FailuresOptions = {}
   const valueAtOrBefore = (runId: string, metric: string, step: number): {value: number | null; step: number | null} => {
     const series = index.get(runId)?.get(metric);
     if (!series) return {value: null, step: null};
-    let k = -1;
-    for (let i = 0; i < series.steps.length && series.steps[i] <= step; ++i) k = i;
+    const k = lastAtOrBefore(series.steps, step);
     return k < 0 ? {value: null, step: null} : {value: num(series.values[k]), step: series.steps[k]};
   };
   const hasGradNorms = [...index.values()].some((bm) => [...bm.keys()].some((m) => m.startsWith(gradPrefix)));
