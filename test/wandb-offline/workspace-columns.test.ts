@@ -110,6 +110,27 @@ describe("offline workspace through columns", () => {
   });
 });
 
+describe("offline workspace through columns: no history at all", () => {
+  it("an empty history table has the same schema either way", async () => {
+    const root = tempDir();
+    const source = join(root, "wandb");
+    mkdirSync(source);
+    cpSync(join(FIXTURES, "offline-run-20210216_154407-g9dvvkua"), join(source, "offline-run-20210216_154407-g9dvvkua"), {recursive: true});
+    const reader = offlineDirReader(source);
+    const runs = await reader.runs();
+    expect(runs.every((run) => reader.readHistoryColumns!(run) !== null)).toBe(true);
+    const viaColumns = join(root, "columns");
+    const viaRows = join(root, "rows");
+    mkdirSync(viaColumns);
+    mkdirSync(viaRows);
+    await writeWorkspace({runs, readHistory: reader.readHistory, readHistoryColumns: reader.readHistoryColumns}, viaColumns);
+    await writeWorkspace({runs, readHistory: reader.readHistory}, viaRows);
+    const schema = (dir: string) => queryParquet(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '${join(dir, "history.parquet")}')`);
+    expect(await schema(viaColumns)).toEqual(await schema(viaRows));
+    expect(await queryParquet(`SELECT count(*) AS n FROM '${join(viaColumns, "history.parquet")}'`)).toEqual([{n: 0n}]);
+  });
+});
+
 describe("TypedChunkAppender", () => {
   it("appends exactly the rows given, NULLs included, across full and partial chunks (a chunk with NULLs, then one without)", async () => {
     const instance = await DuckDBInstance.create(":memory:");
