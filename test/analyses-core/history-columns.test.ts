@@ -99,17 +99,27 @@ describe("indexHistoryColumns: columnar history gives the index rows give", () =
     ]);
   });
 
-  it("historyOf filters columns as it filters rows (runs, metrics), keeping the reader's skipped count", () => {
+  it("historyOf subsets columns as it filters rows (runs, metrics), sharing the series, keeping the reader's skipped count", () => {
     const clean = rows.filter((r) => Number.isFinite(r.step));
     const c = {...columnsOf(clean), skippedRows: 3};
     const asRows = clean.map((r) => ({...r}) as HistoryRow);
     for (const [ids, keep] of [[["a"], undefined], [null, (m: string) => m === "loss"], [["b"], (m: string) => m === "val"], [[], undefined]] as const) {
-      const fromColumns = historyOf(c, ids, keep) as HistoryColumns;
+      const fromColumns = historyOf(c, ids, keep);
       const fromRows = historyOf(asRows, ids, keep) as HistoryRow[];
-      expect(historyLength(fromColumns)).toBe(fromRows.length);
-      expect(fromColumns.skippedRows).toBe(3);
+      expect(fromColumns).toBeInstanceOf(Map); // an index, whose series are views of the columns
+      // An index counts logged values (a duplicated step's rows are one value).
+      expect(historyLength(fromColumns)).toBe(historyLength(indexHistory(fromRows).index));
+      expect(historyLength(fromColumns) === 0).toBe(fromRows.length === 0);
+      expect(indexHistory(fromColumns).skippedRows).toBe(3);
       expect(plain(indexHistory(fromColumns).index)).toEqual(plain(indexHistory(fromRows).index));
+      // A subset of a subset is the subset of the rows.
+      const again = historyOf(fromColumns, ["a"]);
+      expect(plain(indexHistory(again).index)).toEqual(plain(indexHistory(historyOf(fromRows, ["a"])).index));
+      expect(indexHistory(again).skippedRows).toBe(3);
     }
+    // The filtered copy (filterHistoryColumns) holds the same rows.
+    const copy = filterHistoryColumns(c, (id) => id === "a");
+    expect(plain(indexHistory(copy).index)).toEqual(plain(indexHistory(historyOf(asRows, ["a"])).index));
     expect(filterHistoryColumns(c)).toBe(c); // nothing dropped: the same columns
     expect(historyOf(undefined, null)).toEqual([]);
   });

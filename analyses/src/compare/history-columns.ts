@@ -186,12 +186,63 @@ function sortedOrder(c: HistoryColumns, usable: number): Uint32Array {
   return order;
 }
 
-/** History as the research functions take it: rows, or columns from a columnar reader. */
-export type HistoryInput = readonly import("./rows.js").HistoryRow[] | HistoryColumns;
+/**
+ * History as the research functions take it: rows; columns from a columnar reader; or an index of
+ * columns (what historyOf gives for columns: subsets share the series, nothing is copied).
+ */
+export type HistoryInput = readonly import("./rows.js").HistoryRow[] | HistoryColumns | HistoryIndex;
 
-/** Number of history rows (rows, or column entries) in `history`. */
+/**
+ * Number of history rows (rows, column entries) in `history`; for an index, its logged values (the
+ * rows of a duplicated step count once).
+ */
 export function historyLength(history: HistoryInput): number {
+  if (history instanceof Map) {
+    let n = 0;
+    for (const byMetric of history.values()) for (const s of byMetric.values()) n += s.steps.length;
+    return n;
+  }
   return isHistoryColumns(history) ? history.step.length : history.length;
+}
+
+/** Rows skipped by the reader and the index an index was made from (see indexOfColumns, subsetIndex). */
+const SKIPPED = new WeakMap<HistoryIndex, number>();
+
+export function skippedRowsOf(index: HistoryIndex): number {
+  return SKIPPED.get(index) ?? 0;
+}
+
+/** The index of `columns`, built once per columns object (series are views: cheap to keep). */
+const INDEX_OF = new WeakMap<HistoryColumns, HistoryIndex>();
+
+export function indexOfColumns(columns: HistoryColumns): HistoryIndex {
+  let index = INDEX_OF.get(columns);
+  if (index === undefined) {
+    const built = indexHistoryColumns(columns);
+    index = built.index;
+    SKIPPED.set(index, built.skippedRows);
+    INDEX_OF.set(columns, index);
+  }
+  return index;
+}
+
+/**
+ * The runs passing `keepRun` and metrics passing `keepMetric` of an index, as a new index sharing the
+ * series (nothing copied); it keeps the skipped-row count of its source.
+ */
+export function subsetIndex(index: HistoryIndex, keepRun?: (runId: string) => boolean, keepMetric?: (metric: string) => boolean): HistoryIndex {
+  const out: HistoryIndex = new Map();
+  for (const [runId, byMetric] of index) {
+    if (keepRun !== undefined && !keepRun(runId)) continue;
+    if (keepMetric === undefined) out.set(runId, byMetric);
+    else {
+      const kept = new Map<string, Series>();
+      for (const [metric, s] of byMetric) if (keepMetric(metric)) kept.set(metric, s);
+      if (kept.size > 0) out.set(runId, kept);
+    }
+  }
+  SKIPPED.set(out, skippedRowsOf(index));
+  return out;
 }
 
 /**

@@ -15,7 +15,7 @@ export {
   type GroupBy,
   type GroupKey
 } from "./rows.js";
-export {indexHistoryColumns, isHistoryColumns, historyColumnsProblem, filterHistoryColumns, historyLength, type HistoryColumns, type HistoryInput} from "./history-columns.js";
+export {indexHistoryColumns, isHistoryColumns, historyColumnsProblem, filterHistoryColumns, historyLength, indexOfColumns, subsetIndex, type HistoryColumns, type HistoryInput} from "./history-columns.js";
 export {
   runValues,
   runValuesIndexed,

@@ -4,7 +4,7 @@
  * number / string / `{micros}` object, depending on the reader): every helper here accepts all of them.
  */
 
-import {indexHistoryColumns, isHistoryColumns, type HistoryColumns} from "./history-columns.js";
+import {indexHistoryColumns, isHistoryColumns, skippedRowsOf, type HistoryColumns} from "./history-columns.js";
 
 /** One row of `history.parquet`: one logged value. */
 export interface HistoryRow {
@@ -57,9 +57,11 @@ export function toNumber(value: unknown): number | null {
  * Rows in workspace order (each run's rows together, each metric's rows together and in ascending step —
  * how `history.parquet` is written) are indexed in one pass without sorting or per-row objects; any other
  * order falls back to a sort per series. Both give the same index. Columnar history (HistoryColumns, from
- * a columnar reader) is indexed the same way without row objects.
+ * a columnar reader) is indexed the same way without row objects. An index (from historyOf on
+ * columns) is returned as it is, with the skipped rows of the history it came from.
  */
-export function indexHistory(history: readonly HistoryRow[] | HistoryColumns): {index: HistoryIndex; skippedRows: number} {
+export function indexHistory(history: readonly HistoryRow[] | HistoryColumns | HistoryIndex): {index: HistoryIndex; skippedRows: number} {
+  if (history instanceof Map) return {index: history, skippedRows: skippedRowsOf(history)};
   if (isHistoryColumns(history)) return indexHistoryColumns(history);
   return indexOrdered(history) ?? indexAnyOrder(history);
 }

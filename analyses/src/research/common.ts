@@ -9,7 +9,7 @@
  * seeded bootstrap, options are resolved in one place, and tables hold only plain cells.
  */
 import {groupKeyOf, runAttribute, MISSING, type HistoryRow, type RunRow, type Series} from "../compare/rows.js";
-import {filterHistoryColumns, isHistoryColumns, type HistoryInput} from "../compare/history-columns.js";
+import {indexOfColumns, isHistoryColumns, subsetIndex, type HistoryInput} from "../compare/history-columns.js";
 import type {FailureReport} from "../failures/classify.js";
 import type {BootstrapMethod} from "../stats/index.js";
 
@@ -372,7 +372,10 @@ export function keyOf(run: RunRow, keys: readonly string[]): string {
  */
 export function historyOf(history: HistoryInput | null | undefined, runIds: Iterable<string> | null, keep?: (metric: string) => boolean): HistoryInput {
   const ids = runIds === null ? null : new Set(runIds);
-  if (isHistoryColumns(history)) return filterHistoryColumns(history, ids === null ? undefined : (id) => ids.has(id), keep);
+  // Columns and indexes: a subset of the (once built) index, sharing its series — filtering millions
+  // of column entries would copy them, and fresh memory is slow to touch.
+  if (history instanceof Map) return subsetIndex(history, ids === null ? undefined : (id) => ids.has(id), keep);
+  if (isHistoryColumns(history)) return subsetIndex(indexOfColumns(history), ids === null ? undefined : (id) => ids.has(id), keep);
   if (!Array.isArray(history)) return [];
   return (history as readonly HistoryRow[]).filter((h) => h !== null && typeof h === "object" && (ids === null || ids.has(h.run_id)) && (keep === undefined || (typeof h.metric === "string" && keep(h.metric))));
 }
