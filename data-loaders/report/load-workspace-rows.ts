@@ -78,37 +78,57 @@ async function readRuns(connection: DuckDBConnection, file: string, fields?: Run
   });
 }
 
+/** history.parquet as a source with the file's row number `r` (to read rows in file order). */
+function historySource(file: string, where = "TRUE"): string {
+  return `(SELECT run_id, metric, step, value, file_row_number AS r FROM read_parquet(${sqlString(file)}, file_row_number = true) WHERE ${where})`;
+}
+
 /**
- * History rows, read chunk by chunk. run_id and metric come back as small integer codes joined to
- * their distinct values, so each distinct string is allocated once however many rows repeat it (the
- * history of a large project holds millions of rows but only thousands of distinct strings).
+ * History rows, read chunk by chunk in the file's order. run_id and metric come back as small integer
+ * codes joined to their distinct values, so each distinct string is allocated once however many rows
+ * repeat it (the history of a large project holds millions of rows but only thousands of distinct strings).
  */
 async function readHistory(connection: DuckDBConnection, file: string): Promise<HistoryRow[]> {
-  const source = `read_parquet(${sqlString(file)})`;
-  await connection.run(`CREATE OR REPLACE TEMP TABLE h AS SELECT run_id, step, metric, value FROM ${source}`);
-  const runIds = (await connection.runAndReadAll("SELECT DISTINCT run_id FROM h ORDER BY run_id")).getRowsJS().map((r) => String(r[0]));
-  const metrics = (await connection.runAndReadAll("SELECT DISTINCT metric FROM h ORDER BY metric")).getRowsJS().map((r) => String(r[0]));
-  // ENUM codes, not a join: a scan keeps the file's row order (a duplicated step keeps its last row
-  // in indexHistory, as it does in the browser).
-  await connection.run("CREATE TYPE run_code AS ENUM (SELECT DISTINCT run_id FROM h ORDER BY run_id)");
-  await connection.run("CREATE TYPE metric_code AS ENUM (SELECT DISTINCT metric FROM h ORDER BY metric)");
-  const result = await connection.stream(
-    "SELECT enum_code(run_id::run_code)::INTEGER, step::DOUBLE, enum_code(metric::metric_code)::INTEGER, value FROM h"
-  );
   const rows: HistoryRow[] = [];
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) break;
-    const ri = chunk.getColumnVector(0);
-    const step = chunk.getColumnVector(1);
-    const mi = chunk.getColumnVector(2);
-    const value = chunk.getColumnVector(3);
-    for (let i = 0, n = chunk.rowCount; i < n; ++i) {
-      rows.push({run_id: runIds[ri.getItem(i) as number], step: step.getItem(i) as number, metric: metrics[mi.getItem(i) as number], value: value.getItem(i) as number | null});
-    }
-  }
-  await connection.run("DROP TABLE h; DROP TYPE run_code; DROP TYPE metric_code");
+  await scanCoded(connection, historySource(file), (runIds, metrics, run, step, metric, value) => {
+    rows.push({run_id: (run === null ? null : runIds[run]) as string, step: step as number, metric: (metric === null ? null : metrics[metric]) as string, value});
+  });
   return rows;
+}
+
+/**
+ * Every row of `source` in file order (ORDER BY r), run_id and metric as ENUM codes into the distinct
+ * values (sorted); `row` gets each row, nulls as null. Returns the distinct run ids and metrics.
+ */
+async function scanCoded(
+  connection: DuckDBConnection,
+  source: string,
+  row: (runIds: string[], metrics: string[], run: number | null, step: number | null, metric: number | null, value: number | null) => void
+): Promise<{runIds: string[]; metrics: string[]}> {
+  await connection.run(`CREATE OR REPLACE TEMP VIEW h AS SELECT * FROM ${source}`);
+  try {
+    const runIds = (await connection.runAndReadAll("SELECT DISTINCT run_id FROM h WHERE run_id IS NOT NULL ORDER BY run_id")).getRowsJS().map((r) => String(r[0]));
+    const metrics = (await connection.runAndReadAll("SELECT DISTINCT metric FROM h WHERE metric IS NOT NULL ORDER BY metric")).getRowsJS().map((r) => String(r[0]));
+    await connection.run("CREATE TYPE run_code AS ENUM (SELECT DISTINCT run_id FROM h WHERE run_id IS NOT NULL ORDER BY run_id)");
+    await connection.run("CREATE TYPE metric_code AS ENUM (SELECT DISTINCT metric FROM h WHERE metric IS NOT NULL ORDER BY metric)");
+    const result = await connection.stream(
+      "SELECT enum_code(run_id::run_code)::INTEGER, step::DOUBLE, enum_code(metric::metric_code)::INTEGER, value FROM h ORDER BY r"
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (chunk === null || chunk.rowCount === 0) break;
+      const ri = chunk.getColumnVector(0);
+      const st = chunk.getColumnVector(1);
+      const mi = chunk.getColumnVector(2);
+      const va = chunk.getColumnVector(3);
+      for (let i = 0, n = chunk.rowCount; i < n; ++i) {
+        row(runIds, metrics, ri.getItem(i) as number | null, st.getItem(i) as number | null, mi.getItem(i) as number | null, va.getItem(i) as number | null);
+      }
+    }
+    return {runIds, metrics};
+  } finally {
+    await connection.run("DROP VIEW IF EXISTS h; DROP TYPE IF EXISTS run_code; DROP TYPE IF EXISTS metric_code");
+  }
 }
 
 /** Growable typed columns for the chunk-by-chunk history read. */
@@ -161,7 +181,7 @@ function copyDoubles(vector: DuckDBVector, count: number, out: Float64Array, at:
  */
 async function readHistoryColumns(connection: DuckDBConnection, file: string, metrics?: readonly string[]): Promise<HistoryColumns> {
   const keep = metrics === undefined ? "TRUE" : metrics.length === 0 ? "FALSE" : `metric IN (${metrics.map(sqlString).join(", ")})`;
-  const source = `(SELECT run_id, metric, step, value, file_row_number AS r FROM read_parquet(${sqlString(file)}, file_row_number = true) WHERE ${keep})`;
+  const source = historySource(file, keep);
   // Series in file order; `ok` when a series' rows are consecutive in the file and none is null.
   const groups = await connection.runAndReadAll(
     `WITH g AS (SELECT run_id, metric, count(*) AS n, count(*) FILTER (WHERE step IS NULL OR value IS NULL) AS missing,
@@ -212,50 +232,23 @@ async function readContiguous(connection: DuckDBConnection, source: string, grou
 }
 
 async function readWithCodes(connection: DuckDBConnection, source: string): Promise<HistoryColumns> {
-  await connection.run(`CREATE OR REPLACE TEMP VIEW h AS SELECT * FROM ${source}`);
-  const runIds = (await connection.runAndReadAll("SELECT DISTINCT run_id FROM h WHERE run_id IS NOT NULL ORDER BY run_id")).getRowsJS().map((r) => String(r[0]));
-  const metricNames = (await connection.runAndReadAll("SELECT DISTINCT metric FROM h WHERE metric IS NOT NULL ORDER BY metric")).getRowsJS().map((r) => String(r[0]));
-  await connection.run("CREATE TYPE run_code AS ENUM (SELECT DISTINCT run_id FROM h WHERE run_id IS NOT NULL ORDER BY run_id)");
-  await connection.run("CREATE TYPE metric_code AS ENUM (SELECT DISTINCT metric FROM h WHERE metric IS NOT NULL ORDER BY metric)");
   const columns = new Columns();
   let skippedRows = 0;
-  try {
-    const result = await connection.stream(
-      "SELECT enum_code(run_id::run_code)::INTEGER, enum_code(metric::metric_code)::INTEGER, step::DOUBLE, value FROM h ORDER BY r"
-    );
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (chunk === null || chunk.rowCount === 0) break;
-      const ri = chunk.getColumnVector(0);
-      const mi = chunk.getColumnVector(1);
-      const st = chunk.getColumnVector(2);
-      const va = chunk.getColumnVector(3);
-      columns.reserve(chunk.rowCount);
-      const {run, metric, step, value} = columns;
-      let k = columns.length;
-      for (let i = 0, n = chunk.rowCount; i < n; ++i) {
-        const r = ri.getItem(i) as number | null;
-        const m = mi.getItem(i) as number | null;
-        const s = st.getItem(i) as number | null;
-        const v = va.getItem(i) as number | null;
-        if (r === null || m === null || s === null || v === null) {
-          ++skippedRows;
-          continue;
-        }
-        run[k] = r;
-        metric[k] = m;
-        step[k] = s;
-        value[k] = v;
-        ++k;
-      }
-      columns.length = k;
+  const {runIds, metrics} = await scanCoded(connection, source, (_runIds, _metrics, r, s, m, v) => {
+    if (r === null || m === null || s === null || v === null) {
+      ++skippedRows;
+      return;
     }
-  } finally {
-    await connection.run("DROP VIEW IF EXISTS h; DROP TYPE IF EXISTS run_code; DROP TYPE IF EXISTS metric_code");
-  }
+    columns.reserve(1);
+    const k = columns.length++;
+    columns.run[k] = r;
+    columns.metric[k] = m;
+    columns.step[k] = s;
+    columns.value[k] = v;
+  });
   const n = columns.length;
   return {
-    runIds, metrics: metricNames, skippedRows,
+    runIds, metrics, skippedRows,
     run: columns.run.slice(0, n), metric: columns.metric.slice(0, n), step: columns.step.slice(0, n), value: columns.value.slice(0, n)
   };
 }
@@ -265,12 +258,8 @@ export interface WorkspaceColumns {
   history: HistoryColumns;
 }
 
-/**
- * Read `runs` (rows) and `history` (columns) of a workspace: the fast path for large histories, for
- * functions that take an index (indexHistory accepts HistoryColumns). `metrics` limits the history read,
- * `runFields` the config and summary keys read (a run table can hold hundreds of summary keys).
- */
-export async function loadWorkspaceColumns(tables: WorkspaceTables | string, options: {metrics?: readonly string[]; runFields?: RunFields} = {}): Promise<WorkspaceColumns> {
+/** Open an in-memory DuckDB for the workspace's two tables (refused when one is missing), run `read`, close. */
+async function withWorkspace<T>(tables: WorkspaceTables | string, read: (connection: DuckDBConnection, files: WorkspaceTables) => Promise<T>): Promise<T> {
   const files = typeof tables === "string" ? workspaceTables(tables) : tables;
   for (const file of [files.runs, files.history]) {
     if (!existsSync(file)) throw new Error(`workspace table not found: ${file}`);
@@ -278,29 +267,29 @@ export async function loadWorkspaceColumns(tables: WorkspaceTables | string, opt
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const runs = await readRuns(connection, files.runs, options.runFields);
-    const history = await readHistoryColumns(connection, files.history, options.metrics);
-    return {runs, history};
+    return await read(connection, files);
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
 }
 
+/**
+ * Read `runs` (rows) and `history` (columns) of a workspace: the fast path for large histories, for
+ * the research functions and indexHistory (both accept HistoryColumns). `metrics` limits the history
+ * read, `runFields` the run columns and config/summary keys read (a run table can hold hundreds of keys).
+ */
+export async function loadWorkspaceColumns(tables: WorkspaceTables | string, options: {metrics?: readonly string[]; runFields?: RunFields} = {}): Promise<WorkspaceColumns> {
+  return withWorkspace(tables, async (connection, files) => ({
+    runs: await readRuns(connection, files.runs, options.runFields),
+    history: await readHistoryColumns(connection, files.history, options.metrics)
+  }));
+}
+
 /** Read `runs` and `history` of a workspace (its folder, or the two Parquet files). */
 export async function loadWorkspaceRows(tables: WorkspaceTables | string): Promise<WorkspaceRows> {
-  const files = typeof tables === "string" ? workspaceTables(tables) : tables;
-  for (const file of [files.runs, files.history]) {
-    if (!existsSync(file)) throw new Error(`workspace table not found: ${file}`);
-  }
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    const runs = await readRuns(connection, files.runs);
-    const history = await readHistory(connection, files.history);
-    return {runs, history};
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  return withWorkspace(tables, async (connection, files) => ({
+    runs: await readRuns(connection, files.runs),
+    history: await readHistory(connection, files.history)
+  }));
 }
