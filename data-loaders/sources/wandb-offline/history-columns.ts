@@ -11,9 +11,7 @@
  */
 import {isNamespace, put} from "./item-tree.js";
 import type {Item} from "./records.js";
-import {historyWarnings, type HistoryIssues} from "./history.js";
-
-const INTEGER = /^-?\d+$/;
+import {historyWarnings, StepResolver, type HistoryIssues} from "./history.js";
 
 /** Numbers the W&B backend may spell as strings (model/decode-fields.ts `numericValue`). */
 const NUMERIC_STRINGS: Record<string, number> = {NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity};
@@ -66,14 +64,13 @@ export class HistoryColumnsBuilder {
   private readonly keys = new Map<string, KeyState>();
   private readonly metrics = new Map<string, MetricColumn>();
   private skippedValues = 0;
-  private next: number;
-  private lastStep = -Infinity;
+  private readonly stepOf: StepResolver;
   /** The previous record's key states by item position: rows usually repeat their key order. */
   private byPosition: KeyState[] = [];
   private byPositionKeys: string[] = [];
 
   constructor(startingStep: number) {
-    this.next = startingStep;
+    this.stepOf = new StepResolver(this.issues, startingStep);
   }
 
   get rows(): number {
@@ -137,15 +134,7 @@ export class HistoryColumnsBuilder {
       column.length = at + 1;
     }
 
-    let step: number;
-    if (stepText !== null && INTEGER.test(stepText)) step = Number(stepText);
-    else {
-      if (stepText !== null) this.issues.nonIntegerSteps++;
-      step = stepField ?? this.next;
-    }
-    if (step < this.lastStep) this.issues.backwardSteps++;
-    this.lastStep = step;
-    if (step + 1 > this.next) this.next = step + 1;
+    const step = this.stepOf.resolve(stepText, stepField);
     this.steps[row] = step;
     // The row's `_step` is the resolved step, set after its items (a new key goes last, as in a row object).
     let stepState = this.keys.get("_step");

@@ -18,17 +18,42 @@ export interface HistoryIssues {
   backwardSteps: number;
 }
 
+/**
+ * The step of each history record, as the SDK assigns it: the record's integer `_step` item, else its
+ * step field, else one past the largest step so far. Counts non-integer and backward steps in `issues`.
+ */
+export class StepResolver {
+  private lastStep = -Infinity;
+
+  constructor(
+    private readonly issues: HistoryIssues,
+    private next: number
+  ) {}
+
+  resolve(stepText: string | null, stepField: number | null): number {
+    let step: number;
+    if (stepText !== null && INTEGER.test(stepText)) step = Number(stepText);
+    else {
+      if (stepText !== null) this.issues.nonIntegerSteps++;
+      step = stepField ?? this.next;
+    }
+    if (step < this.lastStep) this.issues.backwardSteps++;
+    this.lastStep = step;
+    if (step + 1 > this.next) this.next = step + 1;
+    return step;
+  }
+}
+
 export class HistoryBuilder {
   readonly rows: HistoryRow[] = [];
   readonly issues: HistoryIssues = {badValues: 0, firstBadValue: null, nonIntegerSteps: 0, backwardSteps: 0};
-  private next: number;
-  private lastStep = -Infinity;
+  private readonly stepOf: StepResolver;
 
   constructor(
     startingStep: number,
     private readonly sharedMode: boolean
   ) {
-    this.next = startingStep;
+    this.stepOf = new StepResolver(this.issues, startingStep);
   }
 
   add(items: Item[], stepField: number | null): void {
@@ -67,18 +92,7 @@ export class HistoryBuilder {
       row = flattenInto({}, tree);
     }
 
-    if (!this.sharedMode) {
-      let step: number;
-      if (stepText !== null && INTEGER.test(stepText)) step = Number(stepText);
-      else {
-        if (stepText !== null) this.issues.nonIntegerSteps++;
-        step = stepField ?? this.next;
-      }
-      if (step < this.lastStep) this.issues.backwardSteps++;
-      this.lastStep = step;
-      row._step = step;
-      if (step + 1 > this.next) this.next = step + 1;
-    }
+    if (!this.sharedMode) row._step = this.stepOf.resolve(stepText, stepField);
     this.rows.push(row);
   }
 
