@@ -172,9 +172,10 @@ describe("Checkpoints page without checkpoint results", () => {
       const page = record.page;
       await expect.poll(() => page.locator('[data-testid="checkpoint-epochs"]').textContent(), {timeout: 60_000}).toContain("No checkpoint results were found");
       await expect.poll(() => page.locator('[data-testid="checkpoint-notes"]').textContent(), {timeout: 30_000}).toContain(`${missing}: results folder does not exist`);
-      const text = await page.locator("#observablehq-main").innerText();
-      expect(text).toContain("No embedding Fourier norms for this model");
-      expect(text).toContain("No restricted/excluded loss for this model");
+      // Cells resolve independently: wait for the later sections rather than reading the page once.
+      const main = () => page.locator("#observablehq-main").innerText();
+      await expect.poll(main, {timeout: 30_000}).toContain("No embedding Fourier norms for this model");
+      await expect.poll(main, {timeout: 30_000}).toContain("No restricted/excluded loss for this model");
       expect(await page.locator('[data-testid="rl-error"]').count()).toBe(0);
       expectClean(record);
     } finally {

@@ -125,9 +125,9 @@ describe("Formats page (ANAL-01)", () => {
     // val_loss and loss × final, best, at step × 8 formats
     expect(await ranking.getAttribute("data-rows")).toBe("48");
     expect(await page.locator('[data-testid="formats-ranking-chart"]').getAttribute("data-categories")).toBe("8");
-    const text = await page.locator("#observablehq-main").innerText();
-    expect(text).toContain("48 of 80 runs: lr = 0.003");
-    expect(text).toContain("The common step is 110, the last step every compared run reached");
+    const text = () => page.locator("#observablehq-main").innerText();
+    await expect.poll(text).toContain("48 of 80 runs: lr = 0.003");
+    await expect.poll(text).toContain("The common step is 110, the last step every compared run reached");
 
     const rows = await csvOf(page, "ranking");
     expect(rows).toHaveLength(48);

@@ -214,10 +214,10 @@ describe("Overview page", () => {
     expect(sqlRows.sort()).toEqual([`failed ${EXPECTED.states.failed}`, `finished ${EXPECTED.states.finished}`]);
 
     // prose numbers are computed from the workspace
-    const prose = await page.locator("#observablehq-main").innerText();
-    expect(prose).toContain(`${EXPECTED.runs} runs`);
-    expect(prose).toContain("6,609 history rows");
-    expect(prose).toContain(`${EXPECTED.metrics} metrics`);
+    const prose = () => page.locator("#observablehq-main").innerText();
+    await expect.poll(prose).toContain(`${EXPECTED.runs} runs`);
+    await expect.poll(prose).toContain("6,609 history rows");
+    await expect.poll(prose).toContain(`${EXPECTED.metrics} metrics`);
 
     // search filters the table: the lr-sweep tag, then a format
     const search = page.locator('input[type="search"]');
