@@ -34,7 +34,7 @@ if (wanted("wandb-api")) {
 }
 
 if (wanted("wandb-offline")) {
-  const {benchWandbOffline, benchOfflineToParquet} = await import("./wandb-offline.js");
+  const {benchWandbOffline, benchOfflineToParquet, benchParallelDecode} = await import("./wandb-offline.js");
   console.log("\n# Offline .wandb reader: decode only");
   const result = await benchWandbOffline();
   row("history values per second (real records)", Math.round(result.valuesPerSecond).toLocaleString("en-US"));
@@ -44,6 +44,10 @@ if (wanted("wandb-offline")) {
   row("baseline: decoding the logs alone", `${e2e.decodeSeconds.toFixed(3)} s`);
   row("logs → Parquet workspace", `${e2e.workspaceSeconds.toFixed(3)} s`, `${e2e.ratioToDecode.toFixed(2)}× the decode`);
   row("history values per second, end to end", Math.round(e2e.valuesPerSecond).toLocaleString("en-US"), "target ≥ 1,000,000/s");
+  console.log("\n# Offline decode of many run folders: calling thread alone vs worker threads");
+  const par = await benchParallelDecode();
+  row(`baseline: ${par.folders} folders on the calling thread`, `${par.sequentialSeconds.toFixed(3)} s`);
+  row(`same, calling thread + ${par.workers} worker(s)`, `${par.parallelSeconds.toFixed(3)} s`, `${par.speedup.toFixed(2)}× faster`);
 }
 
 if (wanted("analyses")) {

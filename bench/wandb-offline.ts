@@ -169,3 +169,57 @@ export async function benchOfflineToParquet(runCount = 8, rowsPerRun = 8000, met
     rmSync(root, {recursive: true, force: true});
   }
 }
+
+export interface ParallelDecodeBench {
+  folders: number;
+  workers: number;
+  /** Best of 2, the calling thread alone. */
+  sequentialSeconds: number;
+  /** Best of 2, the calling thread and `workers` worker threads (the workspace build's default here). */
+  parallelSeconds: number;
+  speedup: number;
+}
+
+/**
+ * Decoding many run folders at once (the first step of an offline workspace build): 24 folders of 480,000
+ * values each (8 distinct logs, hard-linked), on the calling thread alone against the default worker count.
+ */
+export async function benchParallelDecode(folderCount = 24, distinct = 8, rowsPerRun = 8000): Promise<ParallelDecodeBench> {
+  const {mkdtempSync, mkdirSync, writeFileSync, linkSync, rmSync, statSync} = await import("node:fs");
+  const {tmpdir} = await import("node:os");
+  const {join} = await import("node:path");
+  const {decodeOfflineRuns, decodeWorkerCount} = await import("../data-loaders/sources/offline-dir/parallel-decode.js");
+  const root = mkdtempSync(join(tmpdir(), "runlens-decode-bench-"));
+  try {
+    const logs: string[] = [];
+    for (let i = 0; i < distinct; i++) {
+      const file = join(root, `log${i}.wandb`);
+      writeFileSync(file, wideRowLog(rowsPerRun, 60, `bench${i}`));
+      logs.push(file);
+    }
+    const folders: string[] = [];
+    let bytes = 0;
+    for (let i = 0; i < folderCount; i++) {
+      const dir = join(root, `offline-run-20260101_000000-par${String(i).padStart(2, "0")}`);
+      mkdirSync(dir);
+      const log = logs[i % distinct];
+      linkSync(log, join(dir, `run-par${String(i).padStart(2, "0")}.wandb`));
+      bytes += statSync(log).size;
+      folders.push(dir);
+    }
+    const workers = decodeWorkerCount(bytes, folders.length);
+    let sequential = Infinity;
+    let parallel = Infinity;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let started = performance.now();
+      await decodeOfflineRuns(folders, {workers: 0});
+      sequential = Math.min(sequential, (performance.now() - started) / 1000);
+      started = performance.now();
+      await decodeOfflineRuns(folders, {workers});
+      parallel = Math.min(parallel, (performance.now() - started) / 1000);
+    }
+    return {folders: folderCount, workers, sequentialSeconds: sequential, parallelSeconds: parallel, speedup: sequential / parallel};
+  } finally {
+    rmSync(root, {recursive: true, force: true});
+  }
+}

@@ -1,4 +1,4 @@
-import {DuckDBInstance, DuckDBTableFunction, DOUBLE, INTEGER, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
+import {DuckDBInstance, DuckDBTableFunction, DOUBLE, ENUM, INTEGER, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
 import {parseMetricName} from "@runlens/analyses";
 import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../model/run-record.js";
 import type {HistoryColumns} from "../sources/wandb-offline/index.js";
@@ -64,15 +64,18 @@ async function createTables(connection: DuckDBConnection): Promise<void> {
 }
 
 const HISTORY_RAW_TYPES = [INTEGER, DOUBLE, INTEGER, DOUBLE, DOUBLE, DOUBLE];
-const HISTORY_RAW_NAMES = ["run_index", "step", "metric_index", "value", "runtime_s", "wall_time_s"];
 
 /**
- * The history rows of `series` (in table order) as the table function `runlens_history()`, with the columns
- * of `history_raw`: DuckDB pulls one data chunk at a time while it writes the Parquet file, so the rows are
- * never stored in a table first.
+ * The history rows of `series` (in table order) as the table function `runlens_history()`: DuckDB pulls one
+ * data chunk at a time while it writes the Parquet file, so the rows are never stored in a table first. The
+ * columns are those of `history_raw`, except that run and metric come as ENUMs of `runIds` / `metrics`
+ * (value index = the code), named `run_id` and `metric`: the Parquet writer then takes each column's
+ * dictionary from the ENUM instead of hashing millions of strings (the file holds the same strings).
  */
-function historyTableFunction(series: HistorySeries[]): DuckDBTableFunction {
-  const rows = new TypedRows(HISTORY_RAW_TYPES, true);
+function historyTableFunction(series: HistorySeries[], runIds: string[], metrics: string[]): DuckDBTableFunction {
+  const types = [ENUM(runIds), DOUBLE, ENUM(metrics), DOUBLE, DOUBLE, DOUBLE];
+  const names = ["run_id", "step", "metric", "value", "runtime_s", "wall_time_s"];
+  const rows = new TypedRows(types, true);
   let total = 0;
   for (const one of series) total += one.length;
   let next = 0; // series index
@@ -80,7 +83,7 @@ function historyTableFunction(series: HistorySeries[]): DuckDBTableFunction {
   return DuckDBTableFunction.create({
     name: "runlens_history",
     bindFunction: (bind) => {
-      HISTORY_RAW_NAMES.forEach((name, i) => bind.addResultColumn(name, HISTORY_RAW_TYPES[i]));
+      names.forEach((name, i) => bind.addResultColumn(name, types[i]));
       bind.setCardinality(total, true);
     },
     initFunction: () => {
@@ -250,7 +253,11 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
     }
     names.closeSync();
 
-    if (planned) connection.registerTableFunction(historyTableFunction(planned));
+    const runIds = runs.map((run) => run.runId);
+    const metrics = [...buffer.metricCodes.keys()];
+    // (An ENUM needs at least one value: with no numeric history at all, the empty history_raw is written.)
+    const streamed = planned !== null && metrics.length > 0;
+    if (streamed) connection.registerTableFunction(historyTableFunction(planned, runIds, metrics));
     const target = (table: string) => quoteLiteral(`${outDir}/${table}.parquet`);
     await connection.run(`
       COPY (
@@ -265,10 +272,10 @@ export async function writeWorkspace(input: RunsInput, outDir: string, progress:
         ORDER BY b.run_id
       ) TO ${target("runs")} (FORMAT parquet);
       COPY (
-        SELECT ${codeList(runs.map((run) => run.runId))}[run_index + 1] AS run_id, CAST(step AS BIGINT) AS step,
-          ${codeList([...buffer.metricCodes.keys()])}[metric_index + 1] AS metric, value, runtime_s,
+        SELECT ${streamed ? "run_id" : `${codeList(runIds)}[run_index + 1] AS run_id`}, CAST(step AS BIGINT) AS step,
+          ${streamed ? "metric" : `${codeList(metrics)}[metric_index + 1] AS metric`}, value, runtime_s,
           make_timestamp(CAST(round(wall_time_s * 1e6) AS BIGINT)) AS wall_time
-        FROM ${planned ? "runlens_history()" : "history_raw"}
+        FROM ${streamed ? "runlens_history()" : "history_raw"}
       ) TO ${target("history")} (FORMAT parquet, ROW_GROUP_SIZE 122880);
       COPY (SELECT * FROM metric_names) TO ${target("metrics")} (FORMAT parquet);
     `);

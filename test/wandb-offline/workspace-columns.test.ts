@@ -3,7 +3,9 @@
  * tables the row path writes: same runs, same history rows in the same order (NULL runtimes/wall times
  * included, across chunk boundaries), same metric catalog.
  */
-import {cpSync, mkdirSync, writeFileSync} from "node:fs";
+import {cpSync, mkdirSync, readFileSync, writeFileSync} from "node:fs";
+import {tableFromIPC} from "apache-arrow";
+import {readParquet} from "parquet-wasm/node";
 import {join} from "node:path";
 import {describe, expect, it, vi} from "vitest";
 import {emitHistoryRow} from "../../data-loaders/model/history-row.js";
@@ -100,6 +102,24 @@ describe("offline workspace through columns", () => {
     const b = await tables(viaRows);
     expect(a.history.length).toBe(countsA.historyValues);
     for (const table of WORKSPACE_TABLES) expect(a[table], table).toEqual(b[table]);
+    // Same column types (run_id and metric stay strings when written from ENUMs by the table function)…
+    for (const table of WORKSPACE_TABLES) {
+      const schema = (dir: string) => queryParquet(`SELECT name, type, converted_type FROM parquet_schema('${join(dir, `${table}.parquet`)}')`);
+      expect(await schema(viaColumns), table).toEqual(await schema(viaRows));
+    }
+    // …and the browser's Parquet reader (parquet-wasm → Arrow) gives the same strings from either file.
+    const arrowStrings = (dir: string) => {
+      const table = tableFromIPC(readParquet(readFileSync(join(dir, "history.parquet"))).intoIPCStream());
+      return ["run_id", "metric"].map((name) => {
+        const column = table.getChild(name)!;
+        expect(String(column.type)).toBe("Utf8");
+        return column.toArray() as string[];
+      });
+    };
+    const [runIds, metrics] = arrowStrings(viaColumns);
+    expect(runIds).toEqual(b.history.map((row) => (row as {run_id: string}).run_id));
+    expect(metrics).toEqual(b.history.map((row) => (row as {metric: string}).metric));
+    expect(arrowStrings(viaRows)).toEqual([runIds, metrics]);
 
     // NULLs where a row had no _runtime / _timestamp, kept across 2048-row chunks.
     const nulls = await queryParquet<{runtime: bigint; wall: bigint}>(

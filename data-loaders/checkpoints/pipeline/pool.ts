@@ -8,7 +8,8 @@ import {availableParallelism} from "node:os";
 import {Worker} from "node:worker_threads";
 import {analyseCheckpoint, type CheckpointOutcome, type CheckpointTask} from "./analyse-checkpoint.js";
 
-const BOOT = new URL("./worker-boot.mjs", import.meta.url);
+const BOOT = new URL("../../workers/boot.mjs", import.meta.url);
+const ENTRY = new URL("./worker.ts", import.meta.url).href;
 
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
@@ -38,7 +39,7 @@ export class AnalysisPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(BOOT);
+    const worker = new Worker(BOOT, {workerData: {entry: ENTRY}});
     this.started++;
     let markReady: () => void;
     let isReady = false;

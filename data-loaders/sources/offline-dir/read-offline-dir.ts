@@ -3,7 +3,8 @@ import {basename, join} from "node:path";
 import {SourceError} from "../../errors.js";
 import {emitHistoryRow} from "../../model/history-row.js";
 import type {FieldValue, HistoryPoint, HistoryStats, RunRecord} from "../../model/run-record.js";
-import {LogReadBuffer, readOfflineRun, type HistoryColumns, type WandbOfflineRun} from "../wandb-offline/index.js";
+import type {HistoryColumns, WandbOfflineRun} from "../wandb-offline/index.js";
+import {decodeOfflineRuns, decodeWorkerCount, logBytesOf} from "./parallel-decode.js";
 import type {SourceReader} from "../source-reader.js";
 
 const LOG_FILE = /^run-.+\.wandb$/;
@@ -62,31 +63,30 @@ function toRunRecord(run: WandbOfflineRun, origin: string): RunRecord {
 export function offlineDirReader(path: string, warn: (message: string) => void = () => {}): SourceReader {
   const folders = findOfflineRuns(path);
   const decoded = new Map<RunRecord, WandbOfflineRun>();
+  const files = () =>
+    folders.flatMap((folder) => {
+      const files = statSync(folder).isFile() ? [folder] : readdirSync(folder).filter((name) => LOG_FILE.test(name)).map((name) => join(folder, name));
+      return files.map((file) => {
+        const stat = statSync(file);
+        return {path: file, size: stat.size, mtimeMs: stat.mtimeMs};
+      });
+    });
   return {
-    files: () =>
-      folders.flatMap((folder) => {
-        const files = statSync(folder).isFile() ? [folder] : readdirSync(folder).filter((name) => LOG_FILE.test(name)).map((name) => join(folder, name));
-        return files.map((file) => {
-          const stat = statSync(file);
-          return {path: file, size: stat.size, mtimeMs: stat.mtimeMs};
-        });
-      }),
+    files,
     async runs() {
+      const logs = files();
+      // Columns: the writer takes them without a row object per record (rows where they do not fit).
+      const {outcomes} = await decodeOfflineRuns(folders, {workers: decodeWorkerCount(logBytesOf(logs), folders.length)});
       const records: RunRecord[] = [];
-      const buffer = new LogReadBuffer(); // logs are read one at a time, all into one allocation
-      for (const folder of folders) {
-        let run: WandbOfflineRun;
-        try {
-          // Columns: the writer takes them without a row object per record (rows where they do not fit).
-          run = await readOfflineRun(folder, {columnar: true, buffer});
-        } catch (error) {
-          throw new SourceError(folder, (error as Error).message.replace(`${folder}: `, ""));
-        }
+      folders.forEach((folder, index) => {
+        const outcome = outcomes[index];
+        if (!outcome.ok) throw new SourceError(folder, outcome.message.replace(`${folder}: `, ""));
+        const run = outcome.run;
         for (const warning of run.warnings) warn(`${folder}: ${warning}`);
         const record = toRunRecord(run, folder);
         decoded.set(record, run);
         records.push(record);
-      }
+      });
       return records;
     },
     readHistoryColumns(run) {
