@@ -3,7 +3,7 @@
 import {spawn, type ChildProcess} from "node:child_process";
 import {createInterface} from "node:readline";
 import {fileURLToPath} from "node:url";
-import {mapLimit, WandbApi, type RunNode} from "../data-loaders/sources/wandb-api/index.js";
+import {HISTORY_PAGE_QUERY, mapLimit, WandbApi, type RunNode} from "../data-loaders/sources/wandb-api/index.js";
 import {startFakeWandb} from "../test/fake-wandb/server.js";
 
 export interface WandbApiBench {
@@ -26,6 +26,13 @@ export interface WandbApiBench {
   ratioToParseRows: number;
   cpuRatioToParseRows: number;
   rowsPerSecond: number;
+  /**
+   * Floors, best wall time over the same requests: receiving every response body with no decoding at all,
+   * and receiving them then only JSON.parse-ing the bodies and their row strings (no checks, no row objects
+   * kept, no client logic). What any client that hands out rows must at least spend.
+   */
+  receiveOnlySeconds: number;
+  receiveAndParseRowsSeconds: number;
   serverInProcess: boolean;
 }
 
@@ -41,6 +48,21 @@ async function pull(api: WandbApi, concurrency: number): Promise<{runs: number; 
     return rows;
   });
   return {runs: runs.length, rows: counts.reduce((a, b) => a + b, 0)};
+}
+
+/** The same HistoryPage requests as `pull`, each body handed to `decode` as bytes (the floors above). */
+async function receive(api: WandbApi, runs: RunNode[], concurrency: number, decode: (bytes: Buffer) => void): Promise<void> {
+  const empty = {project: {run: {history: []}}};
+  await mapLimit(runs, concurrency, async (run) => {
+    const last = run.historyKeys?.lastStep ?? -1;
+    for (let a = 0; a <= last; a += 1000) {
+      const variables = {entity: ENTITY, project: PROJECT, run: run.name, minStep: a, maxStep: Math.min(a + 1000, last + 1), pageSize: 1000};
+      await api.client.request(HISTORY_PAGE_QUERY, variables, {}, (bytes) => {
+        decode(bytes);
+        return empty;
+      });
+    }
+  });
 }
 
 function parseBodies(bodies: string[], rows: boolean): number {
@@ -85,13 +107,31 @@ export async function benchWandbApi(repeats = 7, concurrency = 8, serverInProces
     const bodies: string[] = [];
     const capture = new WandbApi({baseUrl: fake.url, apiKey: fake.apiKey, env: {}, concurrency, onResponseText: (_op, text) => bodies.push(text)});
     const {runs, rows} = await pull(capture, concurrency); // also warms the JIT and the server's caches
+    const nodes: RunNode[] = [];
+    for await (const run of capture.listRuns({entity: ENTITY, project: PROJECT, perPage: 50})) nodes.push(run);
     const api = new WandbApi({baseUrl: fake.url, apiKey: fake.apiKey, env: {}, concurrency});
     // Interleaved, so a load spike on a shared machine hits both sides alike; best of each.
     let best = Infinity;
     let cpu = Infinity;
     let parse = Infinity;
     let parseRows = Infinity;
+    let receiveOnly = Infinity;
+    let receiveParse = Infinity;
+    const time = async (work: () => Promise<unknown>): Promise<number> => {
+      const started = performance.now();
+      await work();
+      return (performance.now() - started) / 1000;
+    };
     for (let i = 0; i < repeats; i++) {
+      receiveOnly = Math.min(receiveOnly, await time(() => receive(api, nodes, concurrency, () => {})));
+      receiveParse = Math.min(
+        receiveParse,
+        await time(() =>
+          receive(api, nodes, concurrency, (bytes) => {
+            for (const line of JSON.parse(bytes.toString("utf8")).data.project.run.history) JSON.parse(line);
+          })
+        )
+      );
       const started = performance.now();
       const cpuStart = process.cpuUsage();
       await pull(api, concurrency);
@@ -114,6 +154,8 @@ export async function benchWandbApi(repeats = 7, concurrency = 8, serverInProces
       ratioToParseRows: best / parseRows,
       cpuRatioToParseRows: cpu / parseRows,
       rowsPerSecond: rows / best,
+      receiveOnlySeconds: receiveOnly,
+      receiveAndParseRowsSeconds: receiveParse,
       serverInProcess
     };
   } finally {
