@@ -31,6 +31,7 @@ if (wanted("wandb-api")) {
   row("baseline: JSON.parse of the same bodies", `${r.parseSeconds.toFixed(3)} s`);
   row("ratio pull / parse", `${r.ratioToParse.toFixed(2)}×`, "target ≤ 3×");
   row("ratio pull / parse incl. row strings", `${r.ratioToParseRows.toFixed(2)}×`);
+  row("runlens pull into a fresh cache (best of 7)", `${r.pullToCacheSeconds.toFixed(3)} s`, `${r.ratioPullToCacheToParse.toFixed(2)}× parse`);
   row("floor: receiving the bodies, no decoding", `${r.receiveOnlySeconds.toFixed(3)} s`, `${(r.receiveOnlySeconds / r.parseSeconds).toFixed(2)}× parse`);
   row("floor: receiving + JSON.parse of bodies and rows", `${r.receiveAndParseRowsSeconds.toFixed(3)} s`, `${(r.receiveAndParseRowsSeconds / r.parseSeconds).toFixed(2)}× parse`);
 }

@@ -3,6 +3,10 @@
 import {spawn, type ChildProcess} from "node:child_process";
 import {createInterface} from "node:readline";
 import {fileURLToPath} from "node:url";
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {pullProject} from "../data-loaders/pull/pull-project.js";
 import {HISTORY_PAGE_QUERY, mapLimit, WandbApi, type RunNode} from "../data-loaders/sources/wandb-api/index.js";
 import {startFakeWandb} from "../test/fake-wandb/server.js";
 
@@ -32,6 +36,12 @@ export interface WandbApiBench {
    * kept, no client logic). What any client that hands out rows must at least spend.
    */
   receiveOnlySeconds: number;
+  /**
+   * Best wall time of what `runlens pull` does before the workspace build: the same listing and history into a
+   * fresh pull cache (history.jsonl written and flushed to disk per page, run.json committed per run).
+   */
+  pullToCacheSeconds: number;
+  ratioPullToCacheToParse: number;
   receiveAndParseRowsSeconds: number;
   serverInProcess: boolean;
 }
@@ -116,6 +126,7 @@ export async function benchWandbApi(repeats = 7, concurrency = 8, serverInProces
     let parse = Infinity;
     let parseRows = Infinity;
     let receiveOnly = Infinity;
+    let toCache = Infinity;
     let receiveParse = Infinity;
     const time = async (work: () => Promise<unknown>): Promise<number> => {
       const started = performance.now();
@@ -123,6 +134,13 @@ export async function benchWandbApi(repeats = 7, concurrency = 8, serverInProces
       return (performance.now() - started) / 1000;
     };
     for (let i = 0; i < repeats; i++) {
+      const cacheRoot = mkdtempSync(join(tmpdir(), "runlens-pull-bench-"));
+      try {
+        const sink = {write: () => {}, isTTY: false};
+        toCache = Math.min(toCache, await time(() => pullProject(api, {entity: ENTITY, project: PROJECT, cacheRoot, concurrency, sink})));
+      } finally {
+        rmSync(cacheRoot, {recursive: true, force: true});
+      }
       receiveOnly = Math.min(receiveOnly, await time(() => receive(api, nodes, concurrency, () => {})));
       receiveParse = Math.min(
         receiveParse,
@@ -155,6 +173,8 @@ export async function benchWandbApi(repeats = 7, concurrency = 8, serverInProces
       cpuRatioToParseRows: cpu / parseRows,
       rowsPerSecond: rows / best,
       receiveOnlySeconds: receiveOnly,
+      pullToCacheSeconds: toCache,
+      ratioPullToCacheToParse: toCache / parse,
       receiveAndParseRowsSeconds: receiveParse,
       serverInProcess
     };

@@ -4,7 +4,8 @@ import {createPullProgress, type ProgressSink} from "./progress.js";
 /** The part of the W&B API client a pull needs (data-loaders/sources/wandb-api implements it). */
 export interface PullApi {
   listRuns(options: {entity: string; project: string; filters?: Record<string, unknown> | null; order?: string | null}): AsyncIterable<Record<string, unknown>>;
-  history(entity: string, project: string, runName: string, options: {minStep: number; lastStep?: number}): AsyncIterable<{rows: Record<string, unknown>[]}>;
+  /** Pages of rows; `texts` (when given) holds each row's JSON text as received, stored in the cache as is. */
+  history(entity: string, project: string, runName: string, options: {minStep: number; lastStep?: number}): AsyncIterable<{rows: Record<string, unknown>[]; texts?: string[]}>;
   runUrl(entity: string, project: string, runName: string): string;
   /** Complete history from the server's parquet export plus its live tail, where the server offers it. */
   historyFromExports?(entity: string, project: string, runName: string, options: {minStep: number}): Promise<Record<string, unknown>[]>;
@@ -91,16 +92,21 @@ export async function pullProject(api: PullApi, options: PullOptions): Promise<P
     let rows = 0;
     const serverLastStep = (node.historyKeys as {lastStep?: unknown} | undefined)?.lastStep;
     const window = {minStep: lastStep === null ? 0 : lastStep + 1, ...(typeof serverLastStep === "number" ? {lastStep: serverLastStep} : {})};
-    const pages: AsyncIterable<{rows: Record<string, unknown>[]}> =
+    const pages: AsyncIterable<{rows: Record<string, unknown>[]; texts?: string[]}> =
       options.useParquetExport && lastStep === null && api.historyFromExports
         ? (async function* () {
             yield {rows: await api.historyFromExports!(options.entity, options.project, runName, {minStep: 0})};
           })()
         : api.history(options.entity, options.project, runName, window);
     for await (const page of pages) {
-      const fresh = page.rows.filter((row) => typeof row._step === "number" && (lastStep === null || row._step > lastStep));
-      fresh.sort((a, b) => (a._step as number) - (b._step as number));
-      cache.appendHistory(file, fresh);
+      const steps = page.rows.map((row) => row._step);
+      const keep: number[] = [];
+      steps.forEach((step, i) => {
+        if (typeof step === "number" && (lastStep === null || step > lastStep)) keep.push(i);
+      });
+      keep.sort((i, j) => (steps[i] as number) - (steps[j] as number) || i - j);
+      const fresh = keep.map((i) => page.rows[i]);
+      await cache.appendHistory(file, fresh, page.texts && keep.map((i) => page.texts![i]));
       if (fresh.length > 0) lastStep = fresh[fresh.length - 1]._step as number;
       rows += fresh.length;
       progress.rows(fresh.length);

@@ -1,4 +1,5 @@
-import {closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync} from "node:fs";
+import {closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {open} from "node:fs/promises";
 import {join} from "node:path";
 import {parsePythonJson, stringifyPythonJson} from "../json/python-json.js";
 
@@ -85,15 +86,29 @@ export class ProjectCache {
     }
   }
 
-  /** Append rows (already filtered to steps beyond the cache) and flush them to disk. */
-  appendHistory(file: string, rows: Record<string, unknown>[]): void {
+  /**
+   * Append rows (already filtered to steps beyond the cache) and flush them to disk. `texts[i]`, when given,
+   * is row i's JSON text as the server sent it (one line, no line break): written as is instead of
+   * serialising the row again. Asynchronous, so the writes and the flush to disk of one run overlap the
+   * downloads of the others.
+   */
+  async appendHistory(file: string, rows: Record<string, unknown>[], texts?: readonly string[]): Promise<void> {
     if (rows.length === 0) return;
-    const fd = openSync(file, "a");
+    if (texts !== undefined && texts.length !== rows.length) throw new Error(`appendHistory: ${texts.length} texts for ${rows.length} rows`);
+    const lines = texts ?? rows.map((row) => stringifyPythonJson(row));
+    const handle = await open(file, "a");
     try {
-      writeSync(fd, rows.map((row) => stringifyPythonJson(row)).join("\n") + "\n");
-      fsyncSync(fd);
+      // In pieces of ~64 KB: joining a whole page into one string costs far more (V8's large strings).
+      for (let start = 0; start < lines.length; ) {
+        let end = start;
+        let size = 0;
+        while (end < lines.length && (size < 65536 || end === start)) size += lines[end++].length + 1;
+        await handle.write(lines.slice(start, end).join("\n") + "\n");
+        start = end;
+      }
+      await handle.sync();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
   }
 

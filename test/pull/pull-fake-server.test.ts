@@ -1,5 +1,6 @@
 import {spawn} from "node:child_process";
-import {existsSync, readdirSync, writeFileSync} from "node:fs";
+import {existsSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
+import {parsePythonJson} from "../../data-loaders/json/python-json.js";
 import {join, resolve} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {pullProject} from "../../data-loaders/pull/pull-project.js";
@@ -66,6 +67,25 @@ describe("pull from a fake W&B server", () => {
       `SELECT step, value FROM '${updated.file("history")}' WHERE run_id = '1qxlkm02' AND metric = 'loss' AND step >= 325 ORDER BY step`
     );
     expect(tail.map((r) => [Number(r.step), r.value])).toEqual([[325, 2.6526684761047363], [330, 2.5], [335, NaN]]);
+    await fake.stop();
+  });
+
+  it("stores the server's row texts as they came; a row text with a line break is written again as one line", async () => {
+    fake = await startFakeWandb();
+    const cacheRoot = tempDir();
+    await pullProject(api(fake), {entity: "fp8-lab", project: "altgrad", cacheRoot, sink: quiet});
+    const cached = (run: string) => readFileSync(join(cacheRoot, "runs", run, "history.jsonl"), "utf8");
+    for (const run of ["1qxlkm02", "edz7o4mn"]) expect(cached(run)).toBe(fake.server.historyLines(run).join("\n") + "\n");
+
+    // A JSON text spread over two lines (legal JSON, not one JSON-lines line): that page is serialised again.
+    const lines = fake.server.historyLines("1qxlkm02");
+    fake.appendHistory("1qxlkm02", ['{"_step": 400,\n "loss": 1.5, "note": "two\\nlines"}', '{"_step": 401, "loss": NaN}']);
+    await pullProject(api(fake), {entity: "fp8-lab", project: "altgrad", cacheRoot, sink: quiet});
+    const tail = cached("1qxlkm02").split("\n").slice(lines.length);
+    expect(tail).toHaveLength(3);
+    expect(tail[2]).toBe("");
+    expect(parsePythonJson(tail[0])).toEqual({_step: 400, loss: 1.5, note: "two\nlines"});
+    expect((parsePythonJson(tail[1]) as {loss: number}).loss).toBeNaN();
     await fake.stop();
   });
 

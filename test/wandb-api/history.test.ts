@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {mapLimit, WandbApi, WandbApiError} from "../../data-loaders/sources/wandb-api/index.js";
+import {mapLimit, scanHistory, WandbApi, WandbApiError, type GraphqlClient} from "../../data-loaders/sources/wandb-api/index.js";
 import {startFakeWandb, type FakeWandb} from "../fake-wandb/server.js";
 import {tempDir, writeRun} from "../helpers/run-dir.js";
 import {ENTITY, FAST_RETRY, firstMismatch, PROJECT, readmeRuns, sampleHistoryLines, sampleRunIds} from "./helpers.js";
@@ -121,5 +121,30 @@ describe("NaN / Infinity and sparse steps", () => {
     for (const run of readmeRuns().filter((r) => r.runId !== "edz7o4mn").slice(0, 6)) {
       expect(await api.lastHistoryStep(ENTITY, PROJECT, run.runId)).toBe(run.lastStep);
     }
+  });
+});
+
+describe("row texts of a page", () => {
+  /** scanHistory over one canned HistoryPage answer (no HTTP): what it yields for these raw history items. */
+  async function pageOf(history: unknown[]) {
+    const client = {request: async () => ({project: {run: {history}}})} as unknown as GraphqlClient;
+    const pages = [];
+    for await (const page of scanHistory(client, "e", "p", "r", {lastStep: 9, pageSize: 10, minStep: 2})) pages.push(page);
+    expect(pages).toHaveLength(1);
+    return pages[0];
+  }
+
+  it("keeps each row's text next to its row: sorted by step (stably), rows outside the window dropped", async () => {
+    const texts = ['{"_step": 5, "a": 1}', '{"_step": 1, "a": 0}', '{"_step": 3, "a": 2}', '{"_step":3,"a":3}', '{"_step": 12, "a": 4}', '{"_step": 2, "a": NaN}'];
+    const page = await pageOf(texts);
+    expect(page.rows.map((row) => [row._step, row.a])).toEqual([[2, NaN], [3, 2], [3, 3], [5, 1]]);
+    expect(page.texts).toEqual(['{"_step": 2, "a": NaN}', '{"_step": 3, "a": 2}', '{"_step":3,"a":3}', '{"_step": 5, "a": 1}']);
+  });
+
+  it("gives no texts when a row is not one line of JSON text (a line break inside, or an object)", async () => {
+    expect((await pageOf(['{"_step": 2}', '{"_step": 3,\n"a": 1}'])).texts).toBeUndefined();
+    expect((await pageOf(['{"_step": 2}', '{"_step": 3,\r"a": 1}'])).texts).toBeUndefined();
+    expect((await pageOf(['{"_step": 2}', {_step: 3, a: 1}])).texts).toBeUndefined();
+    expect((await pageOf(['{"_step": 2}'])).texts).toEqual(['{"_step": 2}']);
   });
 });

@@ -42,6 +42,11 @@ export interface HistoryPage {
   minStep: number;
   maxStep: number;
   rows: HistoryRow[];
+  /**
+   * Each row's JSON text as the server sent it (`texts[i]` is `rows[i]`), when every row of the page came as
+   * one line of JSON text: a cache can store these instead of serialising the rows again.
+   */
+  texts?: string[];
 }
 
 /** `historyKeys.lastStep` of a run (−1 when the run has logged nothing). */
@@ -124,17 +129,27 @@ export async function* scanHistory(
     if (!data.project.run) throw runNotFound(entity, project, runName, "HistoryPage");
     const raw = data.project.run.history;
     if (!Array.isArray(raw)) throw new WandbApiError("malformed", `${where}: "history" is not a list`, {operation: "HistoryPage"});
-    const rows: HistoryRow[] = [];
+    let rows: HistoryRow[] = [];
+    let texts: string[] | null = [];
     let sorted = true;
     for (const item of raw) {
       const row = decodeRow(item, where);
       if (row._step < a || row._step >= b) continue;
       if (rows.length > 0 && row._step < rows[rows.length - 1]._step) sorted = false;
       rows.push(row);
+      if (texts !== null) {
+        // A text with a line break (legal JSON whitespace) cannot be one line of a JSON-lines file as it is.
+        if (typeof item === "string" && !item.includes("\n") && !item.includes("\r")) texts.push(item);
+        else texts = null;
+      }
     }
-    if (!sorted) rows.sort((x, y) => x._step - y._step);
+    if (!sorted) {
+      const order = rows.map((_, i) => i).sort((x, y) => rows[x]._step - rows[y]._step || x - y);
+      rows = order.map((i) => rows[i]);
+      if (texts !== null) texts = order.map((i) => texts![i]);
+    }
     total += rows.length;
-    yield {minStep: a, maxStep: b, rows};
+    yield texts === null ? {minStep: a, maxStep: b, rows} : {minStep: a, maxStep: b, rows, texts};
   }
   if (options.expectedRows !== undefined && total !== options.expectedRows) {
     throw new WandbApiError("incomplete", `${where}: expected ${options.expectedRows} rows, got ${total}`, {operation: "HistoryPage"});
