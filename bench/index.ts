@@ -60,6 +60,14 @@ if (wanted("analyses")) {
   printAnalysesBench(await benchAnalyses({full: process.env.RUNLENS_BENCH_FULL === "1"}), row);
 }
 
+if (wanted("page-history")) {
+  const {benchPageHistory} = await import("./page-history.js");
+  console.log("\n# Research pages: history query result (Arrow) → indexed series, sample ×10");
+  const r = await benchPageHistory();
+  row(`baseline: row objects then index (${r.rows.toLocaleString("en-US")} rows)`, `${r.rowsSeconds.toFixed(3)} s`);
+  row("columns then index (what the pages do)", `${r.columnsSeconds.toFixed(3)} s`, `${r.speedup.toFixed(1)}× faster`);
+}
+
 if (wanted("checkpoints")) {
   const {benchCheckpoints} = await import("./checkpoints.js");
   console.log("\n# Checkpoint analyses: time per checkpoint against PyTorch on CPU (same run)");

@@ -151,15 +151,29 @@ export function loadStats() {
   return stats.slice();
 }
 
-/** Run a compiled query (SqlFragment); loads the workspace tables it mentions first. */
+/** Run a compiled query (SqlFragment); loads the workspace tables it mentions first. Resolves to rows. */
 export async function query(fragment) {
+  const t0 = performance.now();
+  const rows = arrowToRows(await queryArrow(fragment));
+  try {
+    performance.measure("runlens:query", {start: t0, detail: {rows: rows.length}});
+  } catch {
+    // ignore: measurement only
+  }
+  return rows;
+}
+
+/**
+ * Like query, but resolves to duckdb-wasm's Arrow table itself, for callers that read columns without
+ * a JS object per row (research-data.ts turns history into typed arrays this way).
+ */
+export async function queryArrow(fragment) {
   if (!(fragment instanceof SqlFragment)) throw new TypeError("query() expects a fragment from sqlFragment`…` or sql`…`");
   const needed = referencedTables(fragment.text, tableNames());
   await Promise.all(needed.map(loadTable));
   const {conn} = await database();
-  const t0 = performance.now();
   try {
-    const table = await exclusive(async () => {
+    return await exclusive(async () => {
       if (fragment.params.length === 0) return conn.query(fragment.text);
       const statement = await conn.prepare(fragment.text);
       try {
@@ -168,13 +182,6 @@ export async function query(fragment) {
         await statement.close();
       }
     });
-    const rows = arrowToRows(table);
-    try {
-      performance.measure("runlens:query", {start: t0, detail: {rows: rows.length}});
-    } catch {
-      // ignore: measurement only
-    }
-    return rows;
   } catch (error) {
     throw showError(new WorkspaceError(`query failed: ${message(error)}\n${abbreviate(fragment.text)}`, {cause: error}), "Query error");
   }

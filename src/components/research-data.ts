@@ -1,21 +1,23 @@
 // The rows the research pages compute from (runs with their config/summary structs, every history
 // value), and small helpers to build the pages' inputs from them. Loaded once per page.
-import {autoAssociationKeys, runAttribute, selectSubset, resolveDesign} from "@runlens/analyses";
-import {sql} from "./db.js";
+import {autoAssociationKeys, runAttribute, selectSubset, resolveDesign, type HistoryColumns} from "@runlens/analyses";
+import {historyColumnsFromArrow, type ArrowHistoryTableLike} from "./arrow-history.js";
+import {queryArrow, sql, sqlFragment} from "./db.js";
 
 export interface ResearchRows {
   runs: Record<string, unknown>[];
-  history: Record<string, unknown>[];
+  /** Every history value as columns (typed arrays, run and metric as codes): no object per value. */
+  history: HistoryColumns;
 }
 
 let promise: Promise<ResearchRows> | null = null;
 
-/** runs + history rows as the research functions take them (same columns as `runlens report` reads). */
+/** runs + history as the research functions take them (the same columns `runlens report` reads). */
 export function loadResearchData(): Promise<ResearchRows> {
   return (promise ??= Promise.all([
     sql`SELECT run_id, name, state, created_at, last_step, config, summary FROM runs ORDER BY run_id`,
-    sql`SELECT run_id, step, metric, value FROM history`
-  ]).then(([runs, history]) => ({runs: runs as Record<string, unknown>[], history: history as Record<string, unknown>[]})));
+    queryArrow(sqlFragment`SELECT run_id, metric, step, value FROM history`)
+  ]).then(([runs, history]) => ({runs: runs as Record<string, unknown>[], history: historyColumnsFromArrow(history as ArrowHistoryTableLike)})));
 }
 
 /** Text of a value as the research tables print it. */
