@@ -103,7 +103,7 @@ export class ProjectCache {
         let end = start;
         let size = 0;
         while (end < lines.length && (size < 65536 || end === start)) size += lines[end++].length + 1;
-        await handle.write(lines.slice(start, end).join("\n") + "\n");
+        await handle.writeFile(lines.slice(start, end).join("\n") + "\n"); // writeFile: loops until every byte is written
         start = end;
       }
       await handle.sync();
