@@ -111,6 +111,7 @@ export async function pullProject(api: PullApi, options: PullOptions): Promise<P
       rows += fresh.length;
       progress.rows(fresh.length);
     }
+    await cache.syncHistory(file);
     cache.commitRun(runName, {...node, entity: options.entity, project: options.project, url: api.runUrl(options.entity, options.project, runName)});
     if (cached === null) summary.newRuns++;
     else summary.updated++;

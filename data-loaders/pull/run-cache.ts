@@ -87,10 +87,10 @@ export class ProjectCache {
   }
 
   /**
-   * Append rows (already filtered to steps beyond the cache) and flush them to disk. `texts[i]`, when given,
-   * is row i's JSON text as the server sent it (one line, no line break): written as is instead of
-   * serialising the row again. Asynchronous, so the writes and the flush to disk of one run overlap the
-   * downloads of the others.
+   * Append rows (already filtered to steps beyond the cache). `texts[i]`, when given, is row i's JSON text as
+   * the server sent it (one line, no line break): written as is instead of serialising the row again.
+   * Asynchronous, so one run's writes overlap the others' downloads. Not flushed to disk here: a kill loses
+   * nothing the kernel already has, and `syncHistory` flushes once per run before `commitRun` claims it.
    */
   async appendHistory(file: string, rows: Record<string, unknown>[], texts?: readonly string[]): Promise<void> {
     if (rows.length === 0) return;
@@ -106,6 +106,16 @@ export class ProjectCache {
         await handle.writeFile(lines.slice(start, end).join("\n") + "\n"); // writeFile: loops until every byte is written
         start = end;
       }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Flush a history file to disk (before run.json, written next, says how much history there is). */
+  async syncHistory(file: string): Promise<void> {
+    if (!existsSync(file)) return;
+    const handle = await open(file, "r");
+    try {
       await handle.sync();
     } finally {
       await handle.close();
