@@ -1,6 +1,6 @@
 // Arrow history result → HistoryColumns (src/components/arrow-history.ts): the codes, steps and values
 // must say exactly what the rows say, whatever the chunking, nulls, slicing or integer step type.
-import {Float64, Int64, Table, Utf8, makeData, RecordBatch, Schema, Field, Struct, vectorFromArray, tableFromArrays} from "apache-arrow";
+import {Float64, Int64, LargeUtf8, Table, Utf8, makeData, RecordBatch, Schema, Field, Struct, vectorFromArray, tableFromArrays} from "apache-arrow";
 import {describe, expect, it} from "vitest";
 import {indexHistory, indexHistoryColumns} from "@runlens/analyses";
 import {historyColumnsFromArrow, type ArrowHistoryTableLike} from "../../src/components/arrow-history.js";
@@ -108,6 +108,23 @@ describe("history columns from Arrow", () => {
     expect(table.schema.fields[0].type.typeId).toBe(-1); // Dictionary<Utf8>
     const columns = historyColumnsFromArrow(table as unknown as ArrowHistoryTableLike);
     expect(rowsOf(columns)).toEqual(rows);
+  });
+
+  it("reads names in another string layout (LargeUtf8) through the vector, one string per row", () => {
+    const rows = sampleRows();
+    const table = new Table({
+      run_id: vectorFromArray(rows.map((r) => r.run_id), new LargeUtf8()),
+      metric: vectorFromArray(rows.map((r) => r.metric), new LargeUtf8()),
+      step: vectorFromArray(rows.map((r) => BigInt(r.step!)), new Int64()),
+      value: vectorFromArray(rows.map((r) => r.value), new Float64())
+    });
+    expect(table.schema.fields[0].type.typeId).toBe(20);
+    expect(rowsOf(historyColumnsFromArrow(table as unknown as ArrowHistoryTableLike))).toEqual(rows);
+    const twoChunks = table.slice(0, 50).concat(table.slice(50));
+    expect(twoChunks.getChild("run_id")!.data).toHaveLength(2);
+    expect(rowsOf(historyColumnsFromArrow(twoChunks as unknown as ArrowHistoryTableLike))).toEqual(rows);
+    const sliced = table.slice(30, 70);
+    expect(rowsOf(historyColumnsFromArrow(sliced as unknown as ArrowHistoryTableLike))).toEqual(rows.slice(30, 70));
   });
 
   it("names a missing or mistyped column", () => {
