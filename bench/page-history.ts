@@ -7,7 +7,7 @@
 import {readFileSync, mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {tableFromArrays, tableFromIPC, type Table} from "apache-arrow";
+import {Table, Utf8, tableFromIPC, vectorFromArray} from "apache-arrow";
 import {readParquet} from "parquet-wasm/node";
 import {indexHistory, indexHistoryColumns} from "@runlens/analyses";
 import {SAMPLE_SOURCE} from "../data-loaders/sources/resolve-source.js";
@@ -48,13 +48,11 @@ async function replicatedHistory(copies: number): Promise<Table> {
       value.set(values, c * n);
     }
     // Plain Utf8 strings, as duckdb-wasm returns VARCHAR (tableFromArrays would dictionary-encode them).
-    const {vectorFromArray, Utf8} = await import("apache-arrow");
-    const table = tableFromArrays({step, value});
-    return new (table.constructor as typeof Table)({
+    return new Table({
       run_id: vectorFromArray(run, new Utf8()),
       metric: vectorFromArray(metric, new Utf8()),
-      step: table.getChild("step")!,
-      value: table.getChild("value")!
+      step: vectorFromArray(step),
+      value: vectorFromArray(value)
     });
   } finally {
     rmSync(root, {recursive: true, force: true});

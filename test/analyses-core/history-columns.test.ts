@@ -1,21 +1,17 @@
 import {DuckDBInstance} from "@duckdb/node-api";
 import {join} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
-import {filterHistoryColumns, historyLength, indexHistory, indexHistoryColumns, type HistoryColumns, type HistoryIndex, type HistoryRow} from "../../analyses/src/compare/index.js";
+import {filterHistoryColumns, historyLength, indexHistory, indexHistoryColumns, type HistoryColumns, type HistoryRow} from "../../analyses/src/compare/index.js";
 import {historyOf} from "../../analyses/src/research/common.js";
 import {classifyFailures} from "../../analyses/src/failures/index.js";
 import {loadWorkspaceColumns, loadWorkspaceRows} from "../../data-loaders/report/load-workspace-rows.js";
 import {SAMPLE_SOURCE} from "../../data-loaders/sources/resolve-source.js";
 import {ensureWorkspace} from "../../data-loaders/workspace/ensure-workspace.js";
+import {plain} from "../helpers/history-index.js";
 import {tempDir} from "../helpers/run-dir.js";
 
 /** JSON with NaN and ±Infinity kept apart; includes the classifications' lazily written evidence and streak values. */
 const exact = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? `number:${v}` : v));
-
-/** The index as plain arrays (series may be Float64Array views), for deep equality. */
-function plain(index: HistoryIndex) {
-  return [...index].map(([run, byMetric]) => [run, [...byMetric].map(([metric, s]) => [metric, Array.from(s.steps), Array.from(s.values)])]);
-}
 
 /** Columns holding the same rows (codes in first-appearance order). */
 function columnsOf(rows: readonly {run_id: string; metric: string; step: number; value: number}[]): HistoryColumns {

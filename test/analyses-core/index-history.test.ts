@@ -1,16 +1,12 @@
 import {beforeAll, describe, expect, it} from "vitest";
-import {indexHistory, type HistoryIndex, type HistoryRow} from "../../analyses/src/compare/index.js";
+import {indexHistory, type HistoryRow} from "../../analyses/src/compare/index.js";
 import {classifyFailures} from "../../analyses/src/failures/index.js";
 import {randomSfc32} from "../../analyses/src/stats/index.js";
+import {plain} from "../helpers/history-index.js";
 import {loadSample, type SampleData} from "./sample.js";
 
 /** JSON with NaN and ±Infinity kept apart; includes the classifications' lazily written evidence and streak values. */
 const exact = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? `number:${v}` : v));
-
-/** The index as plain data, for deep equality. */
-function plain(index: HistoryIndex) {
-  return [...index].map(([run, byMetric]) => [run, [...byMetric].map(([metric, s]) => [metric, s.steps, s.values])]);
-}
 
 function shuffled<T>(rows: readonly T[], seed: number): T[] {
   const out = rows.slice();

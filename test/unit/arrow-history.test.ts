@@ -4,6 +4,7 @@ import {Float64, Int64, LargeUtf8, Table, Utf8, makeData, RecordBatch, Schema, F
 import {describe, expect, it} from "vitest";
 import {indexHistory, indexHistoryColumns} from "@runlens/analyses";
 import {historyColumnsFromArrow, type ArrowHistoryTableLike} from "../../src/components/arrow-history.js";
+import {plain} from "../helpers/history-index.js";
 
 interface Row {
   run_id: string | null;
@@ -27,11 +28,6 @@ function batchOf(rows: Row[], bigSteps: boolean): RecordBatch {
   ];
   const schema = new Schema(fields);
   return new RecordBatch(schema, makeData({type: new Struct(fields), length: rows.length, nullCount: 0, children}));
-}
-
-/** An index with its series as plain arrays (views into Float64Arrays from columns, arrays from rows). */
-function plain(index: ReturnType<typeof indexHistory>["index"]): unknown {
-  return [...index].map(([run, metrics]) => [run, [...metrics].map(([metric, s]) => [metric, Array.from(s.steps), Array.from(s.values)])]);
 }
 
 /** The rows back from the columns, through the codes. */
